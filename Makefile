@@ -1,0 +1,26 @@
+# Two commands from a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+WORKDIR ?= runs/precursor_cpu
+CONFIG ?= configs/precursor.py:cpu
+
+.PHONY: run test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(PY) -m seisjax.main --config=$(CONFIG) --workdir=$(WORKDIR)
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q tests
+
+bench: $(VENV)/.installed
+	$(PY) bench/train_throughput.py
+
+clean:
+	rm -rf $(VENV) runs

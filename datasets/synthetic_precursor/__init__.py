@@ -1,0 +1,1 @@
+"""TFDS builder `synthetic_precursor`: planted precursors in seismic noise."""

@@ -1,0 +1,123 @@
+"""Seed ensembles: N members trained at once with `jax.vmap`, on a mesh.
+
+Member i is initialised from seed `config.seed + i`, so member i of an
+N-member run is the same model as a solo run with `--config.seed=i` (the
+batches are shared and come from `config.train.shuffle_seed`). Stacked states
+carry a leading member axis, sharded over the mesh axis 'member'; batches are
+sharded over 'data'.
+"""
+
+import functools
+import math
+from typing import Any, Callable
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from flax.training import train_state
+from jax.sharding import AxisType, NamedSharding, PartitionSpec as P
+
+
+class TrainState(train_state.TrainState):
+  batch_stats: Any
+  key: jax.Array  # Raw uint32 key data of this member's seed.
+
+
+def make_mesh(member: int = 1, data: int = -1,
+              devices=None) -> jax.sharding.Mesh:
+  """A ('member', 'data') mesh; -1 takes the devices left over."""
+  devices = list(jax.devices() if devices is None else devices)
+  n = len(devices)
+  if member == -1 and data == -1:
+    raise ValueError('At most one mesh axis can be -1.')
+  member = n // data if member == -1 else member
+  data = n // member if data == -1 else data
+  if member * data != n:
+    raise ValueError(f'Mesh {member} x {data} does not use the {n} devices.')
+  # Auto axes: shardings are given at the jit boundary and XLA propagates
+  # them, so the model code needs no sharding annotations.
+  return jax.make_mesh((member, data), ('member', 'data'), devices=devices,
+                       axis_types=(AxisType.Auto, AxisType.Auto))
+
+
+def member_seeds(seed: int, n_members: int) -> np.ndarray:
+  return np.arange(seed, seed + n_members)
+
+
+def create_train_state(model: nn.Module, tx: optax.GradientTransformation,
+                       input_shape: tuple[int, ...], seed: int) -> TrainState:
+  """One member's state, initialised from `seed`."""
+  key = jax.random.key_data(jax.random.key(seed))
+  variables = model.init(
+      {'params': jax.random.wrap_key_data(key)},
+      jnp.zeros((1, *input_shape), jnp.float32), train=False)
+  return TrainState.create(apply_fn=model.apply, params=variables['params'],
+                           batch_stats=variables['batch_stats'], tx=tx,
+                           key=key)
+
+
+def create_ensemble(model, tx, input_shape, seeds, mesh) -> TrainState:
+  """Stacked states of all members, placed on the mesh."""
+  n = len(seeds)
+  if n % mesh.shape['member']:
+    raise ValueError(f'{n} members do not divide over the mesh member axis '
+                     f'of size {mesh.shape["member"]}.')
+  init = functools.partial(_init_from_key_data, model, tx, input_shape)
+  keys = jnp.stack([jax.random.key_data(jax.random.key(int(s)))
+                    for s in seeds])
+  return jax.jit(jax.vmap(init), out_shardings=member_sharding(mesh))(keys)
+
+
+def _init_from_key_data(model, tx, input_shape, key):
+  variables = model.init(
+      {'params': jax.random.wrap_key_data(key)},
+      jnp.zeros((1, *input_shape), jnp.float32), train=False)
+  return TrainState.create(apply_fn=model.apply, params=variables['params'],
+                           batch_stats=variables['batch_stats'], tx=tx,
+                           key=key)
+
+
+def member_sharding(mesh) -> NamedSharding:
+  return NamedSharding(mesh, P('member'))
+
+
+def data_sharding(mesh) -> NamedSharding:
+  return NamedSharding(mesh, P('data'))
+
+
+def replicated(mesh) -> NamedSharding:
+  return NamedSharding(mesh, P())
+
+
+def check_batch(batch_size: int, mesh) -> None:
+  if batch_size % mesh.shape['data']:
+    raise ValueError(f'Batch size {batch_size} does not divide over the mesh '
+                     f'data axis of size {mesh.shape["data"]}.')
+
+
+def jit_ensemble_step(member_step: Callable, mesh) -> Callable:
+  """vmaps `member_step(state, batch, epoch)` over members and jits it.
+
+  The batch is shared (in_axes None); state, and so the per-member keys, are
+  mapped. The stacked state is donated so memory is reused between steps.
+  """
+  step = jax.vmap(member_step, in_axes=(0, None, None))
+  return jax.jit(
+      step,
+      in_shardings=(member_sharding(mesh), data_sharding(mesh),
+                    replicated(mesh)),
+      out_shardings=(member_sharding(mesh), member_sharding(mesh)),
+      donate_argnums=0)
+
+
+def jit_ensemble_predict(member_predict: Callable, mesh) -> Callable:
+  """vmaps `member_predict(variables, x)` over members and jits it."""
+  return jax.jit(jax.vmap(member_predict, in_axes=(0, None)),
+                 in_shardings=(member_sharding(mesh), data_sharding(mesh)),
+                 out_shardings=NamedSharding(mesh, P('member', 'data')))
+
+
+def n_params(params) -> int:
+  return sum(math.prod(p.shape) for p in jax.tree.leaves(params))

@@ -1,0 +1,42 @@
+r"""Entry point: trains and evaluates a config in a workdir.
+
+  python -m seisjax.main --config=configs/precursor.py:cpu \
+      --workdir=runs/precursor_cpu
+
+Fields can be overridden (`--config.train.num_epochs=3`); unknown fields are
+an error. Rerunning with the same workdir resumes from the last checkpoint.
+"""
+
+import sys
+
+from absl import app
+from absl import flags
+from absl import logging
+from ml_collections import config_flags
+
+from seisjax import train
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string('workdir', None, 'Where checkpoints, metrics and '
+                    'results go.', required=True)
+config_flags.DEFINE_config_file('config', None, 'Config file, with an '
+                                'optional ":arg" suffix.', lock_config=True)
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  logging.get_absl_handler().use_absl_log_file = False
+  config = FLAGS.config
+  if config.mode != 'train':
+    raise app.UsageError(f'Unknown mode {config.mode!r}.')
+  try:
+    train.train_and_evaluate(config, FLAGS.workdir)
+  except (train.Interrupted, FloatingPointError) as e:
+    logging.error('%s', e)
+    sys.exit(1)
+
+
+if __name__ == '__main__':
+  flags.mark_flags_as_required(['config'])
+  app.run(main)

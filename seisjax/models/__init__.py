@@ -1,0 +1,14 @@
+"""Flax models, built from `config.model` by `get_model`."""
+
+from seisjax.models.precursor_cnn import PrecursorCNN
+
+_MODELS = {'precursor_cnn': PrecursorCNN}
+
+
+def get_model(model_config):
+  """Builds the model named by `model_config.name` with its other fields."""
+  fields = dict(model_config)
+  name = fields.pop('name')
+  if name not in _MODELS:
+    raise ValueError(f'Unknown model {name!r}; known: {sorted(_MODELS)}.')
+  return _MODELS[name](**fields)

@@ -1,0 +1,1 @@
+"""Synthetic seismograms: background noise and planted precursors."""

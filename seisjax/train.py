@@ -1,0 +1,268 @@
+"""Trains the precursor CNN as a seed ensemble and writes its evaluation.
+
+`train_and_evaluate(config, workdir)` is the whole run: data, N members
+trained at once (vmap) on a ('member', 'data') mesh, the best weights of each
+member by validation accuracy, Orbax checkpoints that resume, and at the end
+the paper's tables and figures for the best weights (see seisjax/reports.py).
+"""
+
+import collections
+import contextlib
+import importlib.metadata
+import json
+import os
+import signal
+import threading
+
+from absl import logging
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from seisjax import checkpointing
+from seisjax import ensemble
+from seisjax import input_pipeline
+from seisjax import metrics
+from seisjax import models
+from seisjax import reports
+
+# Counts how often each jitted function is traced (a test checks it is once).
+TRACES = collections.Counter()
+
+
+class Interrupted(Exception):
+  """Raised after SIGINT/SIGTERM, once a checkpoint of the step is saved."""
+
+
+def train_step(state: ensemble.TrainState, batch, epoch):
+  """One optimisation step of one member (vmapped over members by the caller).
+
+  Args:
+    state: the member's state.
+    batch: {'x': (batch, time, 3), 'label': (batch,)}, shared by members.
+    epoch: scalar; the random input layer's kernel is drawn from it, so it
+      changes every epoch, while dropout changes every step.
+
+  Returns:
+    The new state and {'loss', 'accuracy'}.
+  """
+  TRACES['train_step'] += 1
+  key = jax.random.wrap_key_data(state.key)
+  rngs = {'random_input': jax.random.fold_in(jax.random.fold_in(key, 1),
+                                             epoch),
+          'dropout': jax.random.fold_in(jax.random.fold_in(key, 2),
+                                        state.step)}
+
+  def loss_fn(params):
+    logits, updates = state.apply_fn(
+        {'params': params, 'batch_stats': state.batch_stats}, batch['x'],
+        train=True, rngs=rngs, mutable=['batch_stats'])
+    loss = optax.softmax_cross_entropy_with_integer_labels(
+        logits, batch['label']).mean()
+    return loss, (logits, updates['batch_stats'])
+
+  (loss, (logits, batch_stats)), grads = jax.value_and_grad(
+      loss_fn, has_aux=True)(state.params)
+  state = state.apply_gradients(grads=grads, batch_stats=batch_stats)
+  accuracy = jnp.mean(jnp.argmax(logits, -1) == batch['label'])
+  return state, {'loss': loss, 'accuracy': accuracy}
+
+
+def make_predict(model):
+  def predict(variables, x):
+    """Precursor probability of each window: (batch,)."""
+    TRACES['predict'] += 1
+    return jax.nn.softmax(model.apply(variables, x, train=False))[:, 1]
+  return predict
+
+
+def eval_step(predict_fn, variables, window_set, batch_size) -> np.ndarray:
+  """Precursor probabilities of every member on every window: (members, n)."""
+  out = [np.asarray(predict_fn(variables, x))[:, :n]
+         for x, n in window_set.batches(batch_size)]
+  return np.concatenate(out, axis=1)
+
+
+@jax.jit
+def update_best(best, state, val_accuracy, epoch):
+  """Keeps each member's weights where its validation accuracy improved."""
+  improved = val_accuracy > best['val_accuracy']
+
+  def pick(new, old):
+    return jnp.where(improved.reshape((-1,) + (1,) * (new.ndim - 1)), new,
+                     old)
+
+  return {'params': jax.tree.map(pick, state.params, best['params']),
+          'batch_stats': jax.tree.map(pick, state.batch_stats,
+                                      best['batch_stats']),
+          'val_accuracy': jnp.where(improved, val_accuracy,
+                                    best['val_accuracy']),
+          'epoch': jnp.where(improved, epoch, best['epoch'])}
+
+
+def _initial_best(state):
+  n = state.step.shape[0]
+  # Copies: the train step donates (and so deletes) the state's buffers.
+  copy = lambda tree: jax.tree.map(jnp.copy, tree)
+  return {'params': copy(state.params),
+          'batch_stats': copy(state.batch_stats),
+          'val_accuracy': jnp.full((n,), -1.0), 'epoch': jnp.zeros((n,),
+                                                                   jnp.int32)}
+
+
+@contextlib.contextmanager
+def _stop_on_signals():
+  """Turns SIGINT/SIGTERM into a flag the loop checks after each step."""
+  stop = threading.Event()
+  if threading.current_thread() is not threading.main_thread():
+    yield stop
+    return
+  previous = {s: signal.signal(s, lambda *_: stop.set())
+              for s in (signal.SIGINT, signal.SIGTERM)}
+  try:
+    yield stop
+  finally:
+    for s, handler in previous.items():
+      signal.signal(s, handler)
+
+
+def _write_run_info(config, workdir, datasets, mesh):
+  with open(os.path.join(workdir, 'config.json'), 'w') as f:
+    f.write(config.to_json_best_effort(indent=2))
+  info = {'dataset': datasets.dataset_name,
+          'dataset_version': datasets.dataset_version,
+          'seisjax_version': importlib.metadata.version('seisjax'),
+          'jax_version': jax.__version__,
+          'devices': [str(d) for d in jax.devices()],
+          'mesh': dict(mesh.shape),
+          'splits': {k: v.tolist() for k, v in datasets.splits.items()}}
+  with open(os.path.join(workdir, 'run.json'), 'w') as f:
+    json.dump(info, f, indent=2)
+
+
+def train_and_evaluate(config, workdir: str) -> dict:
+  """Trains the ensemble of `config` in `workdir` and returns the summary."""
+  os.makedirs(workdir, exist_ok=True)
+  logging.info('Process %d of %d.', jax.process_index(), jax.process_count())
+  mesh = ensemble.make_mesh(config.mesh.member, config.mesh.data)
+  ensemble.check_batch(config.train.batch_size, mesh)
+  ensemble.check_batch(config.train.eval_batch_size, mesh)
+  datasets = input_pipeline.get_datasets(config.data, config.data.data_dir)
+  _write_run_info(config, workdir, datasets, mesh)
+
+  model = models.get_model(config.model)
+  tx = optax.adam(config.train.learning_rate)
+  input_shape = (config.data.window_samples, 3)
+  seeds = ensemble.member_seeds(config.seed, config.n_members)
+  state = ensemble.create_ensemble(model, tx, input_shape, seeds, mesh)
+  logging.info('%d members of %d parameters each.', len(seeds),
+               ensemble.n_params(state.params) // len(seeds))
+  ckpt_state = {'state': state, 'best': _initial_best(state)}
+
+  steps_per_epoch = len(datasets.train) // config.train.batch_size
+  total_steps = steps_per_epoch * config.train.num_epochs
+  iterator = input_pipeline.train_iterator(
+      datasets.train, config.train.batch_size, config.train.num_epochs,
+      config.train.shuffle_seed)
+  checkpointer = checkpointing.Checkpointer(
+      os.path.join(workdir, 'checkpoints'), config.train.max_checkpoints)
+  start = checkpointer.latest_step() or 0
+  if start:
+    logging.info('Resuming from the checkpoint of step %d.', start)
+    ckpt_state = checkpointer.restore(start, ckpt_state, iterator)
+
+  step_fn = ensemble.jit_ensemble_step(train_step, mesh)
+  predict_fn = ensemble.jit_ensemble_predict(make_predict(model), mesh)
+  writer = metrics.MetricWriter(workdir)
+  progress = metrics.Progress(total_steps, config.train.batch_size)
+  pending = []  # Metrics of steps not yet checked, kept on device.
+
+  def check_and_log(step):
+    stacked = jax.tree.map(lambda *m: np.stack(m), *pending)
+    pending.clear()
+    loss = stacked['loss']  # (steps, members)
+    if not np.all(np.isfinite(loss)):
+      checkpointer.wait()
+      bad = np.where(~np.all(np.isfinite(loss), axis=0))[0].tolist()
+      raise FloatingPointError(
+          f'Non-finite loss by step {step} in members {bad}. The last good '
+          f'checkpoint (step {checkpointer.latest_step()}) is in {workdir}; '
+          'lower the learning rate or check the data.')
+    scalars = {'train_loss': loss.mean(0),
+               'train_accuracy': stacked['accuracy'].mean(0)}
+    writer.write_scalars(step, scalars)
+    logging.info('%s | loss %.4f acc %.3f', progress.line(step),
+                 loss.mean(), scalars['train_accuracy'].mean())
+
+  with _stop_on_signals() as stop:
+    for step in range(start + 1, total_steps + 1):
+      epoch = (step - 1) // steps_per_epoch
+      batch = next(iterator)
+      ckpt_state['state'], step_metrics = step_fn(
+          ckpt_state['state'], batch, jnp.int32(epoch))
+      pending.append(step_metrics)
+      end_of_epoch = step % steps_per_epoch == 0
+      if step % config.train.log_every_steps == 0 or end_of_epoch:
+        check_and_log(step)
+      if end_of_epoch:
+        state = ckpt_state['state']
+        val = eval_step(predict_fn, {'params': state.params,
+                                     'batch_stats': state.batch_stats},
+                        datasets.val, config.train.eval_batch_size)
+        val_labels = datasets.val.per_window(datasets.val.labels)
+        val_accuracy = ((val > 0.5) == val_labels).mean(axis=1)
+        ckpt_state['best'] = update_best(ckpt_state['best'], state,
+                                         jnp.asarray(val_accuracy),
+                                         jnp.int32(epoch + 1))
+        writer.write_scalars(step, {'epoch': epoch + 1,
+                                    'val_accuracy': val_accuracy})
+        logging.info('epoch %d: validation accuracy per member %s', epoch + 1,
+                     np.round(val_accuracy, 3).tolist())
+      if end_of_epoch or stop.is_set():
+        if pending:
+          check_and_log(step)
+        checkpointer.save(step, ckpt_state, iterator)
+      if stop.is_set():
+        checkpointer.wait()
+        raise Interrupted(f'Interrupted at step {step}; checkpoint saved in '
+                          f'{workdir}. Run the same command to resume.')
+  checkpointer.wait()
+  checkpointer.close()
+
+  best = ckpt_state['best']
+  variables = {'params': best['params'], 'batch_stats': best['batch_stats']}
+  return evaluate(config, workdir, datasets, predict_fn, variables,
+                  best_epoch=np.asarray(best['epoch']))
+
+
+def evaluate(config, workdir, datasets, predict_fn, variables, best_epoch):
+  """Writes the tables and figures of the final ensemble; returns summary."""
+  batch = config.train.eval_batch_size
+  train, test_all = datasets.train, datasets.test_all
+  test_probs = eval_step(predict_fn, variables, test_all, batch)
+  test_labels = test_all.per_window(test_all.labels)
+  is_labelled = test_labels != input_pipeline.UNLABELLED
+  summary = reports.write_precursor_report(
+      workdir,
+      train=reports.SplitPredictions(
+          eval_step(predict_fn, variables, train, batch),
+          train.per_window(train.labels), train.per_window(train.events)),
+      test=reports.SplitPredictions(
+          test_probs[:, is_labelled], test_labels[is_labelled],
+          test_all.per_window(test_all.events)[is_labelled]),
+      all_interval_probs=test_probs,
+      all_interval_intervals=test_all.per_window(test_all.intervals),
+      n_intervals=config.data.n_intervals,
+      interval_s=config.data.interval_samples / config.data.sampling_rate)
+  summary['best_epoch'] = best_epoch.tolist()
+  summary['test_events'] = datasets.splits['test'].tolist()
+  with open(os.path.join(workdir, 'summary.json'), 'w') as f:
+    json.dump(summary, f, indent=2)
+  for i, acc in enumerate(summary['member_test_accuracy']):
+    logging.info('member %d (seed %d): test accuracy %.4f', i,
+                 config.seed + i, acc)
+  logging.info('ensemble of %d: test accuracy %.4f, score (TPR-FPR) %s',
+               len(summary['member_test_accuracy']), summary['test_accuracy'],
+               summary['test_score'])
+  return summary

@@ -1,0 +1,250 @@
+"""Tests for seisjax.reports on small predictions worked out by hand."""
+
+import csv
+import json
+import math
+
+import numpy as np
+import pytest
+
+from seisjax import reports
+
+PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
+
+
+def _read_csv(path):
+  with open(path, newline='') as f:
+    return list(csv.DictReader(f))
+
+
+def _assert_png(path):
+  data = path.read_bytes()
+  assert data[:8] == PNG_MAGIC, path
+  assert len(data) > 1000, path
+
+
+def test_confusion_matrix_counts_each_cell():
+  # TN: windows 0 2 7; FP: 1; FN: 4 9; TP: 3 5 6 8. The counts differ per
+  # cell, so a transposed or flipped matrix fails.
+  labels = [0, 0, 0, 1, 1, 1, 1, 0, 1, 1]
+  preds = [0, 1, 0, 1, 0, 1, 1, 0, 1, 0]
+  cm = reports.confusion_matrix(labels, preds)
+  np.testing.assert_array_equal(cm, [[3, 1], [2, 4]])
+  assert reports.accuracy_f(cm) == pytest.approx(70.0)
+  assert reports.score(cm) == pytest.approx(4 / 6 - 1 / 4)
+
+
+@pytest.mark.parametrize(
+    'preds, want_f, want_score',
+    [
+        ([0, 0, 1, 1, 1], 100.0, 1.0),  # Perfect.
+        ([1, 1, 0, 0, 0], 0.0, -1.0),  # Inverted.
+        ([1, 1, 1, 1, 1], 60.0, 0.0),  # Always precursor.
+    ],
+)
+def test_f_and_score_at_the_extremes(preds, want_f, want_score):
+  cm = reports.confusion_matrix([0, 0, 1, 1, 1], preds)
+  assert reports.accuracy_f(cm) == pytest.approx(want_f)
+  assert reports.score(cm) == pytest.approx(want_score)
+
+
+def test_empty_class_gives_nan_not_an_error():
+  only_precursor = reports.confusion_matrix([1, 1, 1], [1, 0, 1])
+  np.testing.assert_array_equal(only_precursor, [[0, 0], [1, 2]])
+  assert reports.accuracy_f(only_precursor) == pytest.approx(200 / 3)
+  assert math.isnan(reports.score(only_precursor))  # FPR is undefined.
+  empty = reports.confusion_matrix([], [])
+  assert math.isnan(reports.accuracy_f(empty))
+
+
+def test_confusion_matrix_rejects_non_binary_values():
+  with pytest.raises(ValueError):
+    reports.confusion_matrix([0, 1, 2], [0, 1, 1])
+
+
+def test_ensemble_thresholds_the_mean_probability_not_the_votes():
+  probs = np.array([
+      [0.1, 0.6, 0.4],
+      [0.45, 0.6, 0.6],
+      [0.99, 0.2, 0.5],
+  ])  # (members, windows)
+  np.testing.assert_array_equal(
+      reports.predict(probs), [[0, 1, 0], [0, 1, 1], [1, 0, 0]]
+  )
+  # Means 0.513, 0.467 and exactly 0.5: the mean overrides a majority vote
+  # (and the median) on windows 0 and 1, and the tie goes to noise.
+  np.testing.assert_array_equal(reports.ensemble_predict(probs), [1, 0, 0])
+
+
+def test_per_event_table_rows():
+  # Events interleaved and out of order; rows come back sorted.
+  events = ['b', 'a', 'c', 'a', 'b', 'a', 'b', 'a']
+  labels = [1, 1, 0, 1, 0, 0, 0, 0]
+  preds = [1, 1, 0, 0, 1, 0, 1, 0]
+  rows = reports.per_event_table(events, labels, preds)
+  assert rows == [
+      # a: precursor windows 1 3 (1 right), noise windows 5 7 (both right).
+      {
+          'event': 'a', 'n_windows': 4, 'n_correct': 3,
+          'precursor_accuracy_pct': 50.0, 'noise_accuracy_pct': 100.0,
+          'accuracy_pct': 75.0,
+      },
+      # b: precursor window 0 right, noise windows 4 6 both wrong.
+      {
+          'event': 'b', 'n_windows': 3, 'n_correct': 1,
+          'precursor_accuracy_pct': 100.0, 'noise_accuracy_pct': 0.0,
+          'accuracy_pct': pytest.approx(100 / 3),
+      },
+      # c: noise only, so its precursor accuracy is missing.
+      {
+          'event': 'c', 'n_windows': 1, 'n_correct': 1,
+          'precursor_accuracy_pct': None, 'noise_accuracy_pct': 100.0,
+          'accuracy_pct': 100.0,
+      },
+  ]
+  assert all(type(r['event']) is str for r in rows)  # Not np.str_.
+  markdown = reports.per_event_markdown(rows).splitlines()
+  assert len(markdown) == 2 + 3
+  assert markdown[3] == '| b | 3 | 1 | 100.0 | 0.0 | 33.3 |'
+  assert markdown[4] == '| c | 1 | 1 | n/a | 100.0 | 100.0 |'
+
+
+def test_write_csv_round_trips_rows_with_missing_values(tmp_path):
+  rows = reports.per_event_table([7, 7, 9], [1, 0, 0], [1, 1, 0])
+  reports.write_csv(rows, tmp_path / 'table.csv')
+  read = _read_csv(tmp_path / 'table.csv')
+  assert [r['event'] for r in read] == ['7', '9']
+  assert read[0]['noise_accuracy_pct'] == '0.0'
+  assert read[1]['precursor_accuracy_pct'] == ''
+
+
+def test_interval_fractions_by_hand():
+  # Unequal and shuffled intervals: 2 windows in 1, 3 in 2, 4 in 3.
+  intervals = [3, 1, 2, 3, 2, 1, 3, 2, 3]
+  member_preds = [
+      [1, 0, 0, 1, 0, 1, 1, 1, 0],  # Fractions 1/2, 1/3, 3/4.
+      [1, 0, 1, 1, 1, 0, 1, 1, 1],  # Fractions 0, 1, 1.
+  ]
+  got = reports.interval_fractions(member_preds, intervals, n_intervals=3)
+  np.testing.assert_allclose(got.per_member, [[1 / 2, 1 / 3, 3 / 4], [0, 1, 1]])
+  np.testing.assert_allclose(got.mean, [1 / 4, 2 / 3, 7 / 8])
+  # Population std of two values is half their distance.
+  np.testing.assert_allclose(got.std, [1 / 4, 1 / 3, 1 / 8])
+
+
+def test_interval_fractions_marks_empty_intervals_and_rejects_bad_ones():
+  got = reports.interval_fractions([[1, 0]], [1, 1], n_intervals=2)
+  np.testing.assert_allclose(got.mean, [0.5, np.nan])
+  with pytest.raises(ValueError):
+    reports.interval_fractions([[1, 0]], [1, 3], n_intervals=2)
+
+
+@pytest.mark.parametrize(
+    'mean, std, want',
+    [
+        # Steady rise from interval 3 on.
+        ([0.1, 0.1, 0.3, 0.5, 0.6], [0.05] * 5, 3),
+        # Early spike at 2 that falls back: the onset is the final run.
+        ([0.1, 0.5, 0.1, 0.1, 0.4, 0.5], [0.05] * 6, 5),
+        # Rises then falls back at the end: no onset.
+        ([0.1, 0.2, 0.5, 0.5, 0.1], [0.05] * 5, None),
+        # A rise equal to the spread is not above it.
+        ([0.25, 0.25, 0.5], [0.0, 0.0, 0.25], None),
+        # Each interval is compared with its own spread, not interval 1's.
+        ([0.1, 0.4, 0.4], [0.0, 0.5, 0.1], 3),
+        # Flat curve.
+        ([0.2] * 4, [0.0] * 4, None),
+    ],
+)
+def test_onset_interval(mean, std, want):
+  assert reports.onset_interval(mean, std) == want
+
+
+@pytest.mark.parametrize('onset', [2, None])
+def test_plots_write_png(tmp_path, onset):
+  reports.plot_confusion([[3, 1], [0, 0]], tmp_path / 'cm.png', 'empty row')
+  reports.plot_interval_fractions(
+      [0.1, 0.1, 0.4], [0.0, 0.1, 0.1], onset, tmp_path / 'fr.png'
+  )
+  _assert_png(tmp_path / 'cm.png')
+  _assert_png(tmp_path / 'fr.png')
+
+
+def test_write_precursor_report(tmp_path):
+  # Train has precursor windows only, so its score is undefined.
+  train = reports.SplitPredictions(
+      probs=[[0.9, 0.4, 0.6], [0.7, 0.8, 0.5]],  # Means 0.8, 0.6, 0.55.
+      labels=[1, 1, 1],
+      events=[5, 5, 5],
+  )
+  test = reports.SplitPredictions(
+      probs=np.array([
+          [0.9, 0.2, 0.6, 0.1, 0.45, 0.7, 0.3, 0.8],
+          [0.3, 0.9, 0.3, 0.1, 0.65, 0.2, 0.4, 0.1],
+      ]),  # Means 0.6 0.55 0.45 0.1 0.55 0.45 0.35 0.45.
+      labels=np.array([1, 1, 0, 0, 1, 1, 0, 0]),
+      events=np.array([10, 10, 10, 10, 20, 20, 20, 20]),
+  )
+  all_interval_probs = np.array([
+      [0.1, 0.2, 0.9, 0.1, 0.8, 0.7, 0.9, 0.6],  # Fractions 0, 1/2, 1, 1.
+      [0.1, 0.7, 0.2, 0.3, 0.9, 0.6, 0.9, 0.8],  # Fractions 1/2, 0, 1, 1.
+  ])
+  summary = reports.write_precursor_report(
+      tmp_path / 'report',
+      train=train,
+      test=test,
+      all_interval_probs=all_interval_probs,
+      all_interval_intervals=np.array([1, 1, 2, 2, 3, 3, 4, 4]),
+      n_intervals=4,
+  )
+  out = tmp_path / 'report'
+
+  # Ensemble predicts 1 1 0 0 1 0 0 0: only window 5 is wrong, although
+  # member 0 gets 4 of 8 and member 1 gets 6 of 8.
+  assert summary == {
+      'train_accuracy': pytest.approx(1.0),
+      'member_train_accuracy': [pytest.approx(2 / 3), pytest.approx(2 / 3)],
+      'train_f': pytest.approx(100.0),
+      'train_score': None,
+      'test_accuracy': pytest.approx(7 / 8),
+      'member_test_accuracy': [pytest.approx(0.5), pytest.approx(0.75)],
+      'test_f': pytest.approx(87.5),
+      'test_score': pytest.approx(0.75),
+      # Mean 1/4 1/4 1 1, std 1/4 1/4 0 0.
+      'onset_interval': 3,
+  }
+  json.dumps(summary, allow_nan=False)
+  assert all(type(a) is float for a in summary['member_test_accuracy'])
+
+  for name in ('confusion_train', 'confusion_test', 'interval_fractions'):
+    _assert_png(out / f'{name}.png')
+
+  confusion = json.loads((out / 'confusion.json').read_text())
+  assert confusion['test']['ensemble']['matrix'] == [[4, 0], [1, 3]]
+  assert confusion['test']['members'][0]['matrix'] == [[2, 2], [2, 2]]
+  assert confusion['test']['members'][1]['score'] == pytest.approx(0.5)
+  assert confusion['train']['ensemble']['score'] is None
+  assert len(confusion['train']['members']) == 2
+
+  per_event = _read_csv(out / 'per_event_test.csv')
+  assert [(r['event'], r['n_correct']) for r in per_event] == [
+      ('10', '4'), ('20', '3'),
+  ]
+  assert float(per_event[1]['precursor_accuracy_pct']) == 50.0
+  assert (out / 'per_event_test.md').read_text().count('\n') == 2 + 2
+
+  fractions = _read_csv(out / 'interval_fractions.csv')
+  assert len(fractions) == 4
+  assert list(fractions[0]) == [
+      'interval', 'hours_before_event', 'mean', 'std', 'member_0', 'member_1',
+  ]
+  np.testing.assert_allclose(
+      [[float(r[k]) for k in ('mean', 'std', 'member_0', 'member_1')]
+       for r in fractions],
+      [[0.25, 0.25, 0, 0.5], [0.25, 0.25, 0.5, 0], [1, 0, 1, 1], [1, 0, 1, 1]],
+  )
+  # Interval k starts (4 + 1 - k) * 1000 s before the event.
+  np.testing.assert_allclose(
+      [float(r['hours_before_event']) for r in fractions],
+      [4000 / 3600, 3000 / 3600, 2000 / 3600, 1000 / 3600],
+  )

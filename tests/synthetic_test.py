@@ -1,0 +1,387 @@
+"""Tests for seisjax.synthetic and the synthetic_precursor TFDS builder."""
+
+import functools
+import importlib
+import importlib.util
+import pathlib
+import sys
+
+import numpy as np
+import obspy
+import pytest
+import scipy.signal
+import tensorflow_datasets as tfds
+from obspy.signal import spectral_estimation
+
+from seisjax.synthetic import noise
+from seisjax.synthetic import precursor
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CONTINUOUS = ROOT.parent / 'shared' / 'data' / 'continuous'
+TA_O18A = CONTINUOUS / 'TA.O18A..BH?.M.2008.227.120000.SAC'
+FS = 40.0
+TEN_HOURS = 12744 + 36 * 40000
+
+
+@functools.cache
+def _builder_module():
+  """The builder module: installed package, else loaded by file path."""
+  try:
+    return importlib.import_module('seisjax_datasets.synthetic_precursor.'
+                                   'synthetic_precursor_dataset_builder')
+  except ImportError:
+    pass
+  path = (ROOT / 'datasets' / 'synthetic_precursor'
+          / 'synthetic_precursor_dataset_builder.py')
+  spec = importlib.util.spec_from_file_location(
+      'synthetic_precursor_dataset_builder', path)
+  module = importlib.util.module_from_spec(spec)
+  # Unregistered, so that a later import of the package cannot collide.
+  with tfds.core.registered.skip_registration():
+    spec.loader.exec_module(module)
+  return module
+
+
+def _fft_bandpass(x, lo, hi):
+  """Brick-wall band-pass of (time, channels), independent of the code."""
+  spectrum = np.fft.rfft(x, axis=0)
+  f = np.fft.rfftfreq(len(x), 1 / FS)
+  spectrum[(f < lo) | (f > hi)] = 0
+  return np.fft.irfft(spectrum, len(x), axis=0)
+
+
+def _find_segment(source, piece):
+  """Asserts `piece` is a verbatim slice of `source`; returns its start."""
+  starts = np.flatnonzero(np.all(source == piece[0], axis=1))
+  assert len(starts) == 1, starts
+  np.testing.assert_array_equal(piece, source[starts[0]:][:len(piece)])
+  return starts[0]
+
+
+def _rms(x):
+  return np.sqrt(np.mean(np.square(x, dtype=np.float64)))
+
+
+# ---------------------------------------------------------------- noise
+
+
+def test_peterson_db_matches_tables_and_clamps():
+  periods, nlnm = spectral_estimation.get_nlnm()
+  _, nhnm = spectral_estimation.get_nhnm()
+  pick = [3, 250, 500, 777, 990]  # Descending tables: a missing sort fails.
+  freqs = 1 / periods[pick]
+  np.testing.assert_allclose(noise.peterson_db(freqs, 0.0), nlnm[pick],
+                             atol=1e-6)
+  np.testing.assert_allclose(noise.peterson_db(freqs, 1.0), nhnm[pick],
+                             atol=1e-6)
+  np.testing.assert_allclose(noise.peterson_db(freqs, 0.25),
+                             0.75 * nlnm[pick] + 0.25 * nhnm[pick], atol=1e-6)
+  # Periods below 0.1 s take the 0.1 s value.
+  at_10hz = noise.peterson_db(np.array([10.0]), 0.5)
+  np.testing.assert_allclose(noise.peterson_db(np.array([15.0, 20.0]), 0.5),
+                             [at_10hz[0]] * 2)
+  with pytest.raises(ValueError, match='level'):
+    noise.peterson_db(freqs, 1.5)
+
+
+def _acceleration_db(x, edges):
+  """Welch PSD of counts as acceleration, in dB, mean per band (bands, 3).
+
+  Also returns the bin frequencies of each band, to evaluate models on.
+  """
+  f, p = scipy.signal.welch(x, fs=FS, nperseg=8192, axis=0)
+  acceleration = p / noise.GAIN**2 * (2 * np.pi * f[:, None])**2
+  bands = [(f >= lo) & (f < hi) for lo, hi in zip(edges[:-1], edges[1:])]
+  return [f[b] for b in bands], np.array(
+      [10 * np.log10(acceleration[b].mean(axis=0)) for b in bands])
+
+
+def _model_db(freqs, level):
+  """Band mean of the model, averaged in power like the measurement."""
+  return 10 * np.log10(np.mean(10 ** (noise.peterson_db(freqs, level) / 10)))
+
+
+EDGES = np.geomspace(0.05, 10.0, 12)
+
+
+def test_synthetic_noise_follows_peterson_model():
+  x = noise.synthetic_noise(np.random.default_rng(1), 288000, FS, level=0.5,
+                            microseism_strength=0.0, transient_rate=0.0)
+  assert x.shape == (288000, 3) and x.dtype == np.float32
+  freqs, got = _acceleration_db(x, EDGES)
+  want = np.array([_model_db(f, 0.5) for f in freqs])[:, None]
+  # A factor 2 in the PSD (3 dB) or a missing (2 pi f)^2 fails.
+  assert np.all(np.abs(got[:, 2] - want[:, 0]) < 1.0), (got, want)
+  # Horizontals: as strong at short periods, up to 6 dB more at long ones.
+  assert np.all((got[:, :2] - want > -1.0) & (got[:, :2] - want < 7.0))
+
+
+def test_default_noise_lies_between_nlnm_and_nhnm():
+  x = noise.synthetic_noise(np.random.default_rng(2), 288000, FS, level=0.5)
+  freqs, got = _acceleration_db(x, EDGES)
+  low = np.array([_model_db(f, 0.0) for f in freqs])[:, None]
+  high = np.array([_model_db(f, 1.0) for f in freqs])[:, None]
+  assert np.all(got > low - 3) and np.all(got < high + 3), (got, low, high)
+
+
+def _hourly_band_power(x, lo, hi):
+  hours = _fft_bandpass(x, lo, hi).reshape(-1, 144000, 3)
+  return np.mean(hours**2, axis=(1, 2))
+
+
+def test_microseism_level_drifts_only_in_its_band():
+  rng = np.random.default_rng(3)
+  kwargs = dict(n_samples=8 * 144000, sampling_rate=FS, transient_rate=0.0)
+  drifting = noise.synthetic_noise(rng, microseism_strength=0.5, **kwargs)
+  steady = noise.synthetic_noise(rng, microseism_strength=0.0, **kwargs)
+  spread = lambda p: p.max() / p.min()
+  assert spread(_hourly_band_power(drifting, 0.1, 0.3)) > 2.0
+  assert spread(_hourly_band_power(steady, 0.1, 0.3)) < 1.3
+  assert spread(_hourly_band_power(drifting, 2.0, 5.0)) < 1.3
+
+
+def test_transients_are_rare_bursts():
+  def peak_over_rms(rate):
+    x = noise.synthetic_noise(np.random.default_rng(4), 144000, FS,
+                              microseism_strength=0.0, transient_rate=rate)
+    high = _fft_bandpass(x, 1.0, 10.0)
+    return np.abs(high).max() / _rms(high)
+  assert peak_over_rms(0.0) < 6.0  # Gaussian: about 5 sigma at most.
+  assert peak_over_rms(20.0) > 10.0
+
+
+def test_noise_is_deterministic_per_seed():
+  a, b, c = (noise.synthetic_noise(np.random.default_rng(s), 20000, FS)
+             for s in (5, 5, 6))
+  np.testing.assert_array_equal(a, b)
+  assert not np.allclose(a, c)
+  # Independent realisations per component.
+  assert abs(np.corrcoef(a.T)[2, :2]).max() < 0.3
+
+
+# ---------------------------------------------------------------- precursor
+
+
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_precursor_is_zero_before_onset_and_grows(seed):
+  n, onset = TEN_HOURS, TEN_HOURS - 3 * 144000
+  s = precursor.precursor_signal(np.random.default_rng(seed), n, FS, onset)
+  assert not s[:onset].any()
+  assert s[onset:].any()
+  early = _rms(s[onset:onset + 40000 * 4])  # the first 4000 s after onset
+  late = _rms(s[-40000:])
+  assert late > 5 * early
+  # Most energy sits in the 0.1-0.9 Hz band, near the peaks.
+  f, p = scipy.signal.welch(s[-40000:], fs=FS, nperseg=4096, axis=0)
+  p = p.sum(axis=1)
+  assert p[(f >= 0.1) & (f <= 0.9)].sum() > 0.95 * p.sum()
+  near = (np.abs(f - 0.16) < 0.03) | (np.abs(f - 0.21) < 0.03)
+  assert p[near].sum() > 0.5 * p.sum()
+
+
+@pytest.mark.parametrize('seed', [(0, 0), (0, 1), (7, 3)])
+def test_relative_spectral_difference_peaks_near_paper_peaks(seed):
+  background, signal = precursor.event_parts(seed, n_samples=TEN_HOURS)
+  f, with_signal = scipy.signal.welch((background + signal)[-40000:], fs=FS,
+                                      nperseg=4096, axis=0)
+  _, without = scipy.signal.welch(background[-40000:], fs=FS, nperseg=4096,
+                                  axis=0)
+  relative = (with_signal.sum(1) - without.sum(1)) / without.sum(1)
+  keep = (f > 0.03) & (f < 5.0)
+  peak = f[keep][np.argmax(relative[keep])]
+  assert min(abs(peak - 0.16), abs(peak - 0.21)) <= 0.03, peak
+
+
+def _noise_with_out_of_band_energy():
+  """Noise whose power lies mostly outside 0.1-0.9 Hz (3 Hz, 0.03 Hz)."""
+  x = noise.synthetic_noise(np.random.default_rng(10), 100000, FS)
+  t = np.arange(100000)[:, None] / FS
+  rms = _rms(x)
+  return x + 3 * rms * (np.sin(2 * np.pi * 3.0 * t + [0, 1, 2])
+                        + np.sin(2 * np.pi * 0.03 * t))
+
+
+@pytest.mark.parametrize('snr, given_noise', [(0.5, False), (2.0, True)])
+def test_event_record_has_requested_snr(snr, given_noise):
+  kwargs = dict(n_samples=200000, sampling_rate=FS, onset_fraction=0.3)
+  if given_noise:  # Here an SNR without the band-pass would be far off.
+    kwargs['noise'] = _noise_with_out_of_band_energy()
+  record = precursor.event_record((3, 4), snr=snr, **kwargs)
+  background = precursor.event_record((3, 4), snr=0.0, **kwargs)
+  assert record.shape == (200000, 3) and record.dtype == np.float32
+  signal = record.astype(np.float64) - background
+  onset = 200000 - 60000
+  assert not signal[:onset].any()
+  # Recompute the definition with an independent (FFT) band-pass.
+  noise_rms = _rms(_fft_bandpass(background, 0.1, 0.9)[-40000:])
+  assert _rms(signal[-40000:]) / noise_rms == pytest.approx(snr, rel=0.05)
+
+
+def test_snr_zero_is_exactly_the_background():
+  kwargs = dict(n_samples=50000, sampling_rate=FS)
+  background, signal = precursor.event_parts(11, snr=2.0, **kwargs)
+  null = precursor.event_record(11, snr=0.0, **kwargs)
+  np.testing.assert_array_equal(null, background.astype(np.float32))
+  assert signal.any()  # ...while snr=2 does plant something.
+
+
+def test_event_records_are_deterministic_and_differ_between_events():
+  kwargs = dict(n_samples=60000, sampling_rate=FS)
+  first = precursor.event_record((0, 1), **kwargs)
+  others = [precursor.event_record((0, e), **kwargs) for e in range(2, 6)]
+  np.testing.assert_array_equal(precursor.event_record((0, 1), **kwargs),
+                                first)  # regardless of what ran in between
+  assert not np.allclose(first, others[0])
+  assert not np.allclose(first, precursor.event_record((1, 1), **kwargs))
+  # Noise levels are drawn per event: their RMS spreads widely.
+  rms = [_rms(_fft_bandpass(x, 0.1, 0.9)) for x in [first] + others]
+  assert max(rms) / min(rms) > 1.5
+
+
+def test_event_record_with_given_noise_uses_it():
+  real = noise.synthetic_noise(np.random.default_rng(9), 100000, FS)
+  record = precursor.event_record(2, n_samples=150000, noise=real, snr=0.0)
+  # The first tiled segment is a verbatim piece of the given noise.
+  _find_segment(real, record[:1000])
+
+
+# ---------------------------------------------------------------- real noise
+
+
+def _write(tmp_path, name, traces):
+  path = tmp_path / name
+  obspy.Stream(traces).write(str(path), format='MSEED')
+  return path
+
+
+def _trace(channel, data, rate=FS, start=0.0):
+  return obspy.Trace(np.asarray(data, np.float32), header=dict(
+      network='XX', station='TEST', channel=channel, sampling_rate=rate,
+      starttime=obspy.UTCDateTime(2020, 1, 1) + start))
+
+
+@pytest.mark.skipif(not CONTINUOUS.is_dir(),
+                    reason=f'real recordings not available at {CONTINUOUS}')
+def test_load_noise_reads_ta_o18a_and_tiles_it():
+  x = noise.load_noise(str(TA_O18A))
+  assert x.shape == (288001, 3) and x.dtype == np.float32
+  z = obspy.read(str(TA_O18A).replace('BH?', 'BHZ'))[0]
+  want = scipy.signal.detrend(z.data.astype(np.float64))
+  np.testing.assert_allclose(x[:, 2], want, rtol=1e-5, atol=1e-3)
+  assert noise.load_noise(str(TA_O18A), 20.0).shape == (144001, 3)
+  tiled = noise.tile_noise(np.random.default_rng(0), x, 500000)
+  assert tiled.shape == (500000, 3)
+  # Cross-fades leave no steps and keep the power.
+  step = np.abs(np.diff(tiled, axis=0)).max(axis=0)
+  assert np.all(step <= 1.2 * np.abs(np.diff(x, axis=0)).max(axis=0))
+  np.testing.assert_allclose(np.std(tiled, axis=0), np.std(x, axis=0),
+                             rtol=0.2)
+
+
+def test_tile_noise_has_no_steps():
+  source = noise.synthetic_noise(np.random.default_rng(8), 100000, FS,
+                                 transient_rate=0.0)
+  tiled = noise.tile_noise(np.random.default_rng(1), source, 300000,
+                           segment_samples=20000)
+  step = np.abs(np.diff(tiled, axis=0)).max()
+  assert step <= 1.2 * np.abs(np.diff(source, axis=0)).max()
+  rms_per_segment = np.std(tiled.reshape(15, 20000, 3), axis=(1, 2))
+  assert rms_per_segment.max() < 2 * rms_per_segment.min()
+
+
+def test_load_noise_resamples_with_anti_alias_and_orders_components(
+    tmp_path):
+  t = np.arange(60000) / 100.0  # 10 min at 100 Hz
+  wave = np.sin(2 * np.pi * 2.0 * t) + np.sin(2 * np.pi * 30.0 * t)
+  # Out of order, with 1/2/Z codes; amplitudes tell the components apart.
+  path = _write(tmp_path, 'rate.mseed', [
+      _trace('HHZ', 3 * wave, 100.0), _trace('HH1', wave, 100.0),
+      _trace('HH2', 2 * wave, 100.0)])
+  x = noise.load_noise(path, sampling_rate=40.0)
+  assert x.shape == (24000, 3)
+  spectrum = np.abs(np.fft.rfft(x[2000:-2000], axis=0)) / 10000
+  f = np.fft.rfftfreq(20000, 1 / 40.0)
+  np.testing.assert_allclose(spectrum[np.argmin(abs(f - 2.0))], [1, 2, 3],
+                             rtol=0.02)
+  # 30 Hz would alias to 10 Hz without the anti-alias filter.
+  assert spectrum[np.argmin(abs(f - 10.0))].max() < 1e-3
+
+
+def test_load_noise_rejects_bad_input(tmp_path):
+  good = np.random.default_rng(0).standard_normal(4000)
+  nan = good.copy()
+  nan[100] = np.nan
+  cases = {
+      'missing': ([_trace('BHE', good), _trace('BHN', good)], 'BHZ'),
+      'nan': ([_trace('BHE', good), _trace('BHN', good),
+               _trace('BHZ', nan)], 'NaN'),
+      'gap': ([_trace('BHE', good), _trace('BHN', good),
+               _trace('BHZ', good[:2000]),
+               _trace('BHZ', good[2500:], start=2500 / FS)], 'gap'),
+      'twice': ([_trace('BHE', good), _trace('BHN', good),
+                 _trace('BHZ', good), _trace('HHZ', good)], 'two traces'),
+  }
+  for name, (traces, message) in cases.items():
+    path = _write(tmp_path, f'{name}.mseed', traces)
+    with pytest.raises(ValueError, match=message):
+      noise.load_noise(path)
+
+
+# ---------------------------------------------------------------- builder
+
+
+def test_make_config_names():
+  module = _builder_module()
+  default = module.make_config()
+  assert default is module.Builder.BUILDER_CONFIGS[0]
+  assert default.name.startswith(
+      'ev31-snr2-seed0-fs40-36x40000-lead12744-on0p3-syn-')
+  assert 'snr0p5' in module.make_config(snr=0.5).name
+  assert module.make_config(snr=2, seed=0.0) is default
+  # Knobs outside the readable part still change the name (via the hash).
+  assert module.make_config(transient_rate=1.0).name != default.name
+  assert module.make_config(noise_files=('a.SAC',)).name != default.name
+
+
+def test_builder_writes_intervals_in_order(tmp_path):
+  module = _builder_module()
+  config = module.make_config(n_events=3, n_intervals=4,
+                              interval_samples=2000, lead_in_samples=500)
+  builder = module.Builder(config=config, data_dir=str(tmp_path),
+                           file_format='array_record')
+  builder.download_and_prepare()
+  source = builder.as_data_source('events')
+  examples = [source[i] for i in range(len(source))]
+  assert len(examples) == 12
+  assert [(int(e['event']), int(e['interval'])) for e in examples] == [
+      (event, interval) for event in range(3) for interval in range(1, 5)]
+  for previous, example in zip(examples, examples[1:]):
+    assert example['waveform'].shape == (2500, 3)
+    assert example['waveform'].dtype == np.float32
+    if example['event'] == previous['event']:
+      np.testing.assert_array_equal(example['waveform'][:500],
+                                    previous['waveform'][-500:])
+  # The stored data is the generator's record for (seed, event).
+  record = precursor.event_record((0, 2), n_samples=8500, snr=2.0,
+                                  snr_samples=2000)
+  np.testing.assert_array_equal(examples[-1]['waveform'], record[-2500:])
+  np.testing.assert_array_equal(examples[-4]['waveform'], record[:2500])
+  assert builder.info.metadata['components'] == ['BH1', 'BH2', 'BHZ']
+  assert builder.info.metadata['lead_in_samples'] == 500
+  assert 'tensorflow' not in sys.modules
+
+
+@pytest.mark.skipif(not CONTINUOUS.is_dir(),
+                    reason=f'real recordings not available at {CONTINUOUS}')
+def test_builder_with_real_noise(tmp_path):
+  module = _builder_module()
+  config = module.make_config(n_events=2, n_intervals=2, interval_samples=4000,
+                              lead_in_samples=0, snr=0.0,
+                              noise_files=(str(TA_O18A),))
+  builder = module.Builder(config=config, data_dir=str(tmp_path))
+  builder.download_and_prepare()
+  source = builder.as_data_source('events')
+  real = noise.load_noise(str(TA_O18A))
+  first, other = source[0]['waveform'], source[2]['waveform']
+  # Each event starts with a verbatim segment, a different one per event.
+  assert _find_segment(real, first) != _find_segment(real, other)
