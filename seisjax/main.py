@@ -7,11 +7,12 @@ Fields can be overridden (`--config.train.num_epochs=3`); unknown fields are
 an error. Rerunning with the same workdir resumes from the last checkpoint.
 """
 
+import logging
 import sys
 
 from absl import app
 from absl import flags
-from absl import logging
+from absl import logging as absl_logging
 from ml_collections import config_flags
 
 from seisjax import train
@@ -26,7 +27,9 @@ config_flags.DEFINE_config_file('config', None, 'Config file, with an '
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  logging.get_absl_handler().use_absl_log_file = False
+  # Our progress at INFO; the libraries' (Orbax, TFDS) only from WARNING.
+  absl_logging.set_verbosity(absl_logging.WARNING)
+  logging.getLogger('seisjax').setLevel(logging.INFO)
   config = FLAGS.config
   if config.mode != 'train':
     raise app.UsageError(f'Unknown mode {config.mode!r}.')

@@ -10,11 +10,11 @@ import collections
 import contextlib
 import importlib.metadata
 import json
+import logging
 import os
 import signal
 import threading
 
-from absl import logging
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -26,6 +26,8 @@ from seisjax import input_pipeline
 from seisjax import metrics
 from seisjax import models
 from seisjax import reports
+
+log = logging.getLogger(__name__)
 
 # Counts how often each jitted function is traced (a test checks it is once).
 TRACES = collections.Counter()
@@ -67,6 +69,16 @@ def train_step(state: ensemble.TrainState, batch, epoch):
   state = state.apply_gradients(grads=grads, batch_stats=batch_stats)
   accuracy = jnp.mean(jnp.argmax(logits, -1) == batch['label'])
   return state, {'loss': loss, 'accuracy': accuracy}
+
+
+def make_optimizer(train_config) -> optax.GradientTransformation:
+  """Adam as in the paper, or SGD with momentum."""
+  if train_config.optimizer == 'adam':
+    return optax.adam(train_config.learning_rate)
+  if train_config.optimizer == 'sgd':
+    return optax.sgd(train_config.learning_rate, momentum=0.9)
+  raise ValueError(f"optimizer must be 'adam' or 'sgd', got "
+                   f'{train_config.optimizer!r}.')
 
 
 def make_predict(model):
@@ -144,7 +156,7 @@ def _write_run_info(config, workdir, datasets, mesh):
 def train_and_evaluate(config, workdir: str) -> dict:
   """Trains the ensemble of `config` in `workdir` and returns the summary."""
   os.makedirs(workdir, exist_ok=True)
-  logging.info('Process %d of %d.', jax.process_index(), jax.process_count())
+  log.info('Process %d of %d.', jax.process_index(), jax.process_count())
   mesh = ensemble.make_mesh(config.mesh.member, config.mesh.data)
   ensemble.check_batch(config.train.batch_size, mesh)
   ensemble.check_batch(config.train.eval_batch_size, mesh)
@@ -152,13 +164,13 @@ def train_and_evaluate(config, workdir: str) -> dict:
   _write_run_info(config, workdir, datasets, mesh)
 
   model = models.get_model(config.model)
-  tx = optax.adam(config.train.learning_rate)
+  tx = make_optimizer(config.train)
   input_shape = (config.data.window_samples, 3)
   seeds = ensemble.member_seeds(config.seed, config.n_members)
   state = ensemble.create_ensemble(model, tx, input_shape, seeds, mesh)
-  logging.info('%d members of %d parameters each.', len(seeds),
+  log.info('%d members of %d parameters each.', len(seeds),
                ensemble.n_params(state.params) // len(seeds))
-  ckpt_state = {'state': state, 'best': _initial_best(state)}
+  ckpt_state = {'train': state, 'best': _initial_best(state)}
 
   steps_per_epoch = len(datasets.train) // config.train.batch_size
   total_steps = steps_per_epoch * config.train.num_epochs
@@ -169,7 +181,7 @@ def train_and_evaluate(config, workdir: str) -> dict:
       os.path.join(workdir, 'checkpoints'), config.train.max_checkpoints)
   start = checkpointer.latest_step() or 0
   if start:
-    logging.info('Resuming from the checkpoint of step %d.', start)
+    log.info('Resuming from the checkpoint of step %d.', start)
     ckpt_state = checkpointer.restore(start, ckpt_state, iterator)
 
   step_fn = ensemble.jit_ensemble_step(train_step, mesh)
@@ -192,21 +204,21 @@ def train_and_evaluate(config, workdir: str) -> dict:
     scalars = {'train_loss': loss.mean(0),
                'train_accuracy': stacked['accuracy'].mean(0)}
     writer.write_scalars(step, scalars)
-    logging.info('%s | loss %.4f acc %.3f', progress.line(step),
+    log.info('%s | loss %.4f acc %.3f', progress.line(step),
                  loss.mean(), scalars['train_accuracy'].mean())
 
   with _stop_on_signals() as stop:
     for step in range(start + 1, total_steps + 1):
       epoch = (step - 1) // steps_per_epoch
       batch = next(iterator)
-      ckpt_state['state'], step_metrics = step_fn(
-          ckpt_state['state'], batch, jnp.int32(epoch))
+      ckpt_state['train'], step_metrics = step_fn(
+          ckpt_state['train'], batch, jnp.int32(epoch))
       pending.append(step_metrics)
       end_of_epoch = step % steps_per_epoch == 0
       if step % config.train.log_every_steps == 0 or end_of_epoch:
         check_and_log(step)
       if end_of_epoch:
-        state = ckpt_state['state']
+        state = ckpt_state['train']
         val = eval_step(predict_fn, {'params': state.params,
                                      'batch_stats': state.batch_stats},
                         datasets.val, config.train.eval_batch_size)
@@ -217,7 +229,7 @@ def train_and_evaluate(config, workdir: str) -> dict:
                                          jnp.int32(epoch + 1))
         writer.write_scalars(step, {'epoch': epoch + 1,
                                     'val_accuracy': val_accuracy})
-        logging.info('epoch %d: validation accuracy per member %s', epoch + 1,
+        log.info('epoch %d: validation accuracy per member %s', epoch + 1,
                      np.round(val_accuracy, 3).tolist())
       if end_of_epoch or stop.is_set():
         if pending:
@@ -260,9 +272,9 @@ def evaluate(config, workdir, datasets, predict_fn, variables, best_epoch):
   with open(os.path.join(workdir, 'summary.json'), 'w') as f:
     json.dump(summary, f, indent=2)
   for i, acc in enumerate(summary['member_test_accuracy']):
-    logging.info('member %d (seed %d): test accuracy %.4f', i,
+    log.info('member %d (seed %d): test accuracy %.4f', i,
                  config.seed + i, acc)
-  logging.info('ensemble of %d: test accuracy %.4f, score (TPR-FPR) %s',
+  log.info('ensemble of %d: test accuracy %.4f, score (TPR-FPR) %s',
                len(summary['member_test_accuracy']), summary['test_accuracy'],
                summary['test_score'])
   return summary

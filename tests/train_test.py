@@ -30,13 +30,13 @@ def _config(data_dir, arg='tiny', **train_overrides):
 
 
 def _final_state(workdir):
-  """The stacked training state of the last checkpoint, as numpy."""
+  """Step and stacked training state of the last checkpoint, as numpy."""
   directory = os.path.join(workdir, 'checkpoints')
   with ocp.CheckpointManager(directory) as manager:
     step = manager.latest_step()
     restored = manager.restore(step, args=ocp.args.Composite(
         state=ocp.args.StandardRestore()))
-  return step, jax.tree.map(np.asarray, restored['state'])
+  return step, jax.tree.map(np.asarray, restored['state']['train'])
 
 
 @pytest.fixture(scope='module')
@@ -61,7 +61,7 @@ def test_end_to_end_writes_results(planted_run):
   with open(os.path.join(workdir, 'metrics.jsonl')) as f:
     lines = [json.loads(line) for line in f]
   epochs = [m['epoch'] for m in lines if 'epoch' in m]
-  assert epochs == [1, 2, 3, 4]
+  assert epochs == list(range(1, 9))
   assert all(len(m['train_loss']) == 2 for m in lines if 'train_loss' in m)
   with open(os.path.join(workdir, 'interval_fractions.csv')) as f:
     assert len(f.readlines()) == 1 + 36
@@ -69,8 +69,8 @@ def test_end_to_end_writes_results(planted_run):
 
 def test_planted_signal_is_found(planted_run):
   _, summary, _ = planted_run
-  assert summary['test_accuracy'] >= 0.8
-  assert summary['test_score'] >= 0.6
+  assert summary['test_accuracy'] >= 0.75
+  assert summary['test_score'] >= 0.5
 
 
 def test_train_step_traces_once(planted_run):
@@ -85,21 +85,23 @@ def test_null_data_scores_chance(data_dir, tmp_path):
 
 
 def test_member_equals_solo_run(data_dir, tmp_path):
-  config = _config(data_dir, num_epochs=2)
+  # SGD: Adam's first steps are ~lr * sign(grad), which turns the rounding
+  # differences between a vmapped and a plain convolution into visible ones.
+  config = _config(data_dir, num_epochs=1, optimizer='sgd',
+                   learning_rate=1e-2)
   config.n_members = 3
   train.train_and_evaluate(config, str(tmp_path / 'ensemble'))
-  solo = _config(data_dir, num_epochs=2)
+  solo = _config(data_dir, num_epochs=1, optimizer='sgd', learning_rate=1e-2)
   solo.n_members, solo.seed = 1, 2
   train.train_and_evaluate(solo, str(tmp_path / 'solo'))
-  _, ens_state = _final_state(str(tmp_path / 'ensemble'))
-  _, solo_state = _final_state(str(tmp_path / 'solo'))
-  jax.tree.map(
-      lambda e, s: np.testing.assert_allclose(e[2], s[0], rtol=1e-4,
-                                              atol=1e-6),
-      ens_state['params'], solo_state['params'])
-  # ... and differs from the other members.
-  leaf = lambda s: jax.tree.leaves(s['params'])[0]
-  assert not np.allclose(leaf(ens_state)[1], leaf(solo_state)[0])
+  _, ens = _final_state(str(tmp_path / 'ensemble'))
+  _, one = _final_state(str(tmp_path / 'solo'))
+  jax.tree.map(lambda e, s: np.testing.assert_allclose(e[2], s[0], atol=2e-5),
+               ens['params'], one['params'])
+  # ... and differs from the other members by far more.
+  gaps = jax.tree.map(lambda e, s: np.abs(e[1] - s[0]).max(), ens['params'],
+                      one['params'])
+  assert max(jax.tree.leaves(gaps)) > 1e-2
 
 
 def test_interrupt_and_resume_matches_uninterrupted(data_dir, tmp_path,
@@ -114,16 +116,16 @@ def test_interrupt_and_resume_matches_uninterrupted(data_dir, tmp_path,
 
     def step(*args):
       out = step_fn(*args)
-      if next(calls) == 7:  # Mid-epoch: epochs are 5 steps.
+      if next(calls) == 12:  # Mid-epoch: epochs are 9 steps.
         os.kill(os.getpid(), signal.SIGINT)
       return out
     return step
 
   monkeypatch.setattr(ensemble, 'jit_ensemble_step', interrupting)
   workdir = str(tmp_path / 'interrupted')
-  with pytest.raises(train.Interrupted, match='step 7'):
+  with pytest.raises(train.Interrupted, match='step 12'):
     train.train_and_evaluate(config, workdir)
-  assert _final_state(workdir)[0] == 7
+  assert _final_state(workdir)[0] == 12
   monkeypatch.setattr(ensemble, 'jit_ensemble_step', real)
   train.train_and_evaluate(config, workdir)
 
@@ -139,7 +141,7 @@ from configs import precursor
 from seisjax import ensemble, models, train
 config = precursor.get_config('tiny')
 model = models.get_model(config.model)
-tx = optax.adam(1e-3)
+tx = optax.sgd(1e-2, momentum=0.9)  # See test_member_equals_solo_run.
 shape = (config.data.window_samples, 3)
 rng = np.random.default_rng(0)
 batches = [{'x': rng.normal(size=(8, *shape)).astype(np.float32),
