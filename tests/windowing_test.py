@@ -99,7 +99,8 @@ def test_window_set_labels_and_windows():
   np.testing.assert_array_equal(ws.labels, [0, -1, 1, 0, -1, 1])
   item = ws[2 * data.windows_per_interval + data.windows_per_interval - 1]
   assert item['label'] == 1
-  expected = windowing.normalize_jointly(source[35]['waveform'])[-1024:]
+  expected = windowing.normalize_jointly(
+      source[35]['waveform'])[-data.window_samples:]
   np.testing.assert_allclose(item['x'], expected, rtol=1e-6)
   x, n = list(ws.batches(4))[-1]
   assert x.shape == (4, data.window_samples, 3)
