@@ -8,8 +8,10 @@ Times the jitted, vmapped train step on random batches (data loading is not
 included) after one compiling step, and prints one JSON object: for each
 ensemble size, batches per second, windows per second (shared batch) and
 member-windows per second (windows x members), the compile time, and peak
-memory (the device's peak bytes where the backend reports it, else the
-process's peak resident memory).
+memory (the device's peak bytes where the backend reports it, and the
+process's peak resident memory, cumulative over the sizes timed). A size that
+does not fit in memory is reported with its error; `--config.model.remat=True`
+recomputes activations to fit larger ensembles.
 """
 
 import json
@@ -72,8 +74,12 @@ def time_ensemble(config, n_members: int, steps: int) -> dict:
 
 def main(argv):
   del argv
-  results = [time_ensemble(FLAGS.config, int(n), FLAGS.steps)
-             for n in FLAGS.members]
+  results = []
+  for n in FLAGS.members:
+    try:
+      results.append(time_ensemble(FLAGS.config, int(n), FLAGS.steps))
+    except jax.errors.JaxRuntimeError as e:  # Out of memory, typically.
+      results.append({'members': int(n), 'error': str(e).splitlines()[0]})
   json.dump({'device': str(jax.devices()[0]), 'backend': jax.default_backend(),
              'window_samples': FLAGS.config.data.window_samples,
              'results': results}, sys.stdout, indent=2)

@@ -71,6 +71,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   model.random_input = True
   model.random_kernel_size = 9
   model.random_rms_range = (0.2, 0.3)
+  model.remat = False  # True trades compute for memory (large ensembles).
 
   config.train = train = ml_collections.ConfigDict()
   train.batch_size = 32

@@ -47,9 +47,9 @@ def member_seeds(seed: int, n_members: int) -> np.ndarray:
 
 
 def create_train_state(model: nn.Module, tx: optax.GradientTransformation,
-                       input_shape: tuple[int, ...], seed: int) -> TrainState:
-  """One member's state, initialised from `seed`."""
-  key = jax.random.key_data(jax.random.key(seed))
+                       input_shape: tuple[int, ...],
+                       key: jax.Array) -> TrainState:
+  """One member's state, initialised from raw key data (vmappable)."""
   variables = model.init(
       {'params': jax.random.wrap_key_data(key)},
       jnp.zeros((1, *input_shape), jnp.float32), train=False)
@@ -59,24 +59,14 @@ def create_train_state(model: nn.Module, tx: optax.GradientTransformation,
 
 
 def create_ensemble(model, tx, input_shape, seeds, mesh) -> TrainState:
-  """Stacked states of all members, placed on the mesh."""
-  n = len(seeds)
-  if n % mesh.shape['member']:
-    raise ValueError(f'{n} members do not divide over the mesh member axis '
-                     f'of size {mesh.shape["member"]}.')
-  init = functools.partial(_init_from_key_data, model, tx, input_shape)
+  """Stacked states of all members (member i from `seeds[i]`), on the mesh."""
+  if len(seeds) % mesh.shape['member']:
+    raise ValueError(f'{len(seeds)} members do not divide over the mesh '
+                     f'member axis of size {mesh.shape["member"]}.')
+  init = functools.partial(create_train_state, model, tx, input_shape)
   keys = jnp.stack([jax.random.key_data(jax.random.key(int(s)))
                     for s in seeds])
   return jax.jit(jax.vmap(init), out_shardings=member_sharding(mesh))(keys)
-
-
-def _init_from_key_data(model, tx, input_shape, key):
-  variables = model.init(
-      {'params': jax.random.wrap_key_data(key)},
-      jnp.zeros((1, *input_shape), jnp.float32), train=False)
-  return TrainState.create(apply_fn=model.apply, params=variables['params'],
-                           batch_stats=variables['batch_stats'], tx=tx,
-                           key=key)
 
 
 def member_sharding(mesh) -> NamedSharding:

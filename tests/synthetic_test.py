@@ -1,8 +1,5 @@
 """Tests for seisjax.synthetic and the synthetic_precursor TFDS builder."""
 
-import functools
-import importlib
-import importlib.util
 import pathlib
 import sys
 
@@ -10,36 +7,18 @@ import numpy as np
 import obspy
 import pytest
 import scipy.signal
-import tensorflow_datasets as tfds
 from obspy.signal import spectral_estimation
 
 from seisjax.synthetic import noise
 from seisjax.synthetic import precursor
+from seisjax_datasets.synthetic_precursor import (
+    synthetic_precursor_dataset_builder as builder_lib)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONTINUOUS = ROOT.parent / 'shared' / 'data' / 'continuous'
 TA_O18A = CONTINUOUS / 'TA.O18A..BH?.M.2008.227.120000.SAC'
 FS = 40.0
 TEN_HOURS = 12744 + 36 * 40000
-
-
-@functools.cache
-def _builder_module():
-  """The builder module: installed package, else loaded by file path."""
-  try:
-    return importlib.import_module('seisjax_datasets.synthetic_precursor.'
-                                   'synthetic_precursor_dataset_builder')
-  except ImportError:
-    pass
-  path = (ROOT / 'datasets' / 'synthetic_precursor'
-          / 'synthetic_precursor_dataset_builder.py')
-  spec = importlib.util.spec_from_file_location(
-      'synthetic_precursor_dataset_builder', path)
-  module = importlib.util.module_from_spec(spec)
-  # Unregistered, so that a later import of the package cannot collide.
-  with tfds.core.registered.skip_registration():
-    spec.loader.exec_module(module)
-  return module
 
 
 def _fft_bandpass(x, lo, hi):
@@ -331,23 +310,21 @@ def test_load_noise_rejects_bad_input(tmp_path):
 
 
 def test_make_config_names():
-  module = _builder_module()
-  default = module.make_config()
-  assert default is module.Builder.BUILDER_CONFIGS[0]
+  default = builder_lib.make_config()
+  assert default is builder_lib.Builder.BUILDER_CONFIGS[0]
   assert default.name.startswith(
       'ev31-snr2-seed0-fs40-36x40000-lead12744-on0p3-syn-')
-  assert 'snr0p5' in module.make_config(snr=0.5).name
-  assert module.make_config(snr=2, seed=0.0) is default
+  assert 'snr0p5' in builder_lib.make_config(snr=0.5).name
+  assert builder_lib.make_config(snr=2, seed=0.0) is default
   # Knobs outside the readable part still change the name (via the hash).
-  assert module.make_config(transient_rate=1.0).name != default.name
-  assert module.make_config(noise_files=('a.SAC',)).name != default.name
+  assert builder_lib.make_config(transient_rate=1.0).name != default.name
+  assert builder_lib.make_config(noise_files=('a.SAC',)).name != default.name
 
 
 def test_builder_writes_intervals_in_order(tmp_path):
-  module = _builder_module()
-  config = module.make_config(n_events=3, n_intervals=4,
+  config = builder_lib.make_config(n_events=3, n_intervals=4,
                               interval_samples=2000, lead_in_samples=500)
-  builder = module.Builder(config=config, data_dir=str(tmp_path),
+  builder = builder_lib.Builder(config=config, data_dir=str(tmp_path),
                            file_format='array_record')
   builder.download_and_prepare()
   source = builder.as_data_source('events')
@@ -374,11 +351,10 @@ def test_builder_writes_intervals_in_order(tmp_path):
 @pytest.mark.skipif(not CONTINUOUS.is_dir(),
                     reason=f'real recordings not available at {CONTINUOUS}')
 def test_builder_with_real_noise(tmp_path):
-  module = _builder_module()
-  config = module.make_config(n_events=2, n_intervals=2, interval_samples=4000,
+  config = builder_lib.make_config(n_events=2, n_intervals=2, interval_samples=4000,
                               lead_in_samples=0, snr=0.0,
                               noise_files=(str(TA_O18A),))
-  builder = module.Builder(config=config, data_dir=str(tmp_path))
+  builder = builder_lib.Builder(config=config, data_dir=str(tmp_path))
   builder.download_and_prepare()
   source = builder.as_data_source('events')
   real = noise.load_noise(str(TA_O18A))

@@ -81,6 +81,9 @@ class PrecursorCNN(nn.Module):
   random_input: bool = True
   random_kernel_size: int = 9
   random_rms_range: tuple[float, float] = (0.2, 0.3)
+  # Recompute each block's activations in the backward pass instead of
+  # storing them: several times less memory for about a third more compute.
+  remat: bool = False
 
   @nn.compact
   def __call__(self, x, train: bool = False):
@@ -89,11 +92,14 @@ class PrecursorCNN(nn.Module):
     if self.random_input:
       x = RandomInput(self.random_kernel_size,
                       tuple(self.random_rms_range))(x, train)
+    block = ConvBlock
+    if self.remat:
+      block = nn.remat(ConvBlock, static_argnums=(2,))  # 2: `train`.
     blocks = zip(self.filters, self.kernel_sizes, self.dilations,
                  self.pool_strides, strict=True)
     for features, kernel, dilation, stride in blocks:
-      x = ConvBlock(features, kernel, dilation, stride, self.pool_size,
-                    init, self.bn_momentum)(x, train)
+      x = block(features, kernel, dilation, stride, self.pool_size, init,
+                self.bn_momentum)(x, train)
     x = jnp.mean(x, axis=1)  # global average pooling: (batch, filters)
     x = nn.relu(nn.Dense(self.dense_units, kernel_init=init)(x))
     x = nn.Dropout(self.dropout_rate, deterministic=not train)(x)
