@@ -96,6 +96,13 @@ def eval_step(predict_fn, variables, window_set, batch_size) -> np.ndarray:
   return np.concatenate(out, axis=1)
 
 
+def accuracy(predict_fn, variables, window_set, batch_size) -> np.ndarray:
+  """Accuracy of each member on a labelled window set: (members,)."""
+  probs = eval_step(predict_fn, variables, window_set, batch_size)
+  labels = window_set.per_window(window_set.labels)
+  return (reports.predict(probs) == labels).mean(axis=1)
+
+
 @jax.jit
 def update_best(best, state, val_accuracy, epoch):
   """Keeps each member's weights where its validation accuracy improved."""
@@ -169,7 +176,7 @@ def train_and_evaluate(config, workdir: str) -> dict:
   seeds = ensemble.member_seeds(config.seed, config.n_members)
   state = ensemble.create_ensemble(model, tx, input_shape, seeds, mesh)
   log.info('%d members of %d parameters each.', len(seeds),
-               ensemble.n_params(state.params) // len(seeds))
+           ensemble.n_params(state.params) // len(seeds))
   ckpt_state = {'train': state, 'best': _initial_best(state)}
 
   steps_per_epoch = len(datasets.train) // config.train.batch_size
@@ -204,8 +211,8 @@ def train_and_evaluate(config, workdir: str) -> dict:
     scalars = {'train_loss': loss.mean(0),
                'train_accuracy': stacked['accuracy'].mean(0)}
     writer.write_scalars(step, scalars)
-    log.info('%s | loss %.4f acc %.3f', progress.line(step),
-                 loss.mean(), scalars['train_accuracy'].mean())
+    log.info('%s | loss %.4f acc %.3f', progress.line(step), loss.mean(),
+             scalars['train_accuracy'].mean())
 
   with _stop_on_signals() as stop:
     for step in range(start + 1, total_steps + 1):
@@ -219,18 +226,17 @@ def train_and_evaluate(config, workdir: str) -> dict:
         check_and_log(step)
       if end_of_epoch:
         state = ckpt_state['train']
-        val = eval_step(predict_fn, {'params': state.params,
-                                     'batch_stats': state.batch_stats},
-                        datasets.val, config.train.eval_batch_size)
-        val_labels = datasets.val.per_window(datasets.val.labels)
-        val_accuracy = ((val > 0.5) == val_labels).mean(axis=1)
+        val_accuracy = accuracy(
+            predict_fn, {'params': state.params,
+                         'batch_stats': state.batch_stats},
+            datasets.val, config.train.eval_batch_size)
         ckpt_state['best'] = update_best(ckpt_state['best'], state,
                                          jnp.asarray(val_accuracy),
                                          jnp.int32(epoch + 1))
         writer.write_scalars(step, {'epoch': epoch + 1,
                                     'val_accuracy': val_accuracy})
         log.info('epoch %d: validation accuracy per member %s', epoch + 1,
-                     np.round(val_accuracy, 3).tolist())
+                 np.round(val_accuracy, 3).tolist())
       if end_of_epoch or stop.is_set():
         if pending:
           check_and_log(step)

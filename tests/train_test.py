@@ -135,6 +135,30 @@ def test_interrupt_and_resume_matches_uninterrupted(data_dir, tmp_path,
   jax.tree.map(np.testing.assert_array_equal, a, b)
 
 
+def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(
+    data_dir, tmp_path, monkeypatch):
+  real = ensemble.jit_ensemble_step
+
+  def poisoned(member_step, mesh):
+    step_fn, calls = real(member_step, mesh), itertools.count(1)
+
+    def step(*args):
+      state, metrics = step_fn(*args)
+      if next(calls) >= 12:  # After the epoch-1 checkpoint at step 9.
+        metrics = dict(metrics, loss=metrics['loss'] * np.nan)
+      return state, metrics
+    return step
+
+  monkeypatch.setattr(ensemble, 'jit_ensemble_step', poisoned)
+  workdir = str(tmp_path)
+  with pytest.raises(FloatingPointError,
+                     match=r'Non-finite loss by step 15 .*step 9\)'):
+    train.train_and_evaluate(_config(data_dir), workdir)
+  step, state = _final_state(workdir)
+  assert step == 9
+  assert all(np.all(np.isfinite(x)) for x in jax.tree.leaves(state['params']))
+
+
 _SHARDED = r'''
 import jax, jax.numpy as jnp, numpy as np, optax
 from configs import precursor
