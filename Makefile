@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 WORKDIR ?= runs/precursor_cpu
 CONFIG ?= configs/precursor.py:cpu
 
-.PHONY: run test bench clean
+.PHONY: run test figures bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,14 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q tests
+
+# The paper's figures for the CPU run (trains first if needed; a finished
+# run is only re-evaluated), copied to docs/figures for the README.
+figures: run
+	$(PY) -m seisjax.main --config=$(CONFIG) --workdir=$(WORKDIR) \
+	  --config.mode=analyze
+	mkdir -p docs/figures
+	cp $(WORKDIR)/*.png $(WORKDIR)/analyses/*.png docs/figures/
 
 bench: $(VENV)/.installed
 	$(PY) bench/train_throughput.py

@@ -83,6 +83,24 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   train.log_every_steps = 20
   train.max_checkpoints = 2
 
+  # Section 6: what did the network see? Run on a trained workdir with
+  # --config.mode=analyze; each entry is an evaluator (seisjax/analyses/).
+  # `max_windows` bounds the test windows a sweep filters (0: all of them).
+  config.evals = ml_collections.ConfigDict({
+      'sequential': {'type': 'sequential', 'event': 0, 'first_interval': 25},
+      'time_occlusion': {'type': 'time_occlusion', 'mask': 400,
+                         'stride': 400},
+      'spectrogram': {'type': 'spectrogram', 'event': 0, 'n_windows': 6,
+                      'window': 1000, 'stride': 500},
+      'lowpass': {'type': 'frequency_sweep', 'btype': 'lowpass', 'step': 0.1,
+                  'max_windows': 0},
+      'highpass': {'type': 'frequency_sweep', 'btype': 'highpass',
+                   'step': 0.1, 'max_windows': 0},
+      'bandstop': {'type': 'frequency_sweep', 'btype': 'bandstop',
+                   'step': 0.1, 'width': 0.1, 'max_windows': 0},
+      'spectra': {'type': 'spectra', 'smooth_hz': 0.062},
+  })
+
   # Mesh axes ('member', 'data'); -1 takes the remaining devices.
   config.mesh = ml_collections.ConfigDict({'member': 1, 'data': -1})
 
@@ -95,6 +113,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     model.pool_strides = (4, 2, 2, 2, 2, 1, 1)
     model.bn_momentum = 0.9  # Running statistics settle within an epoch.
     train.num_epochs = 6
+    for sweep in ('lowpass', 'highpass', 'bandstop'):
+      config.evals[sweep].max_windows = 128  # ~1 min per sweep on 2 cores.
     train.log_every_steps = 10
   if arg['tiny']:
     # For tests: 51 s windows, 9 per interval, 28 short events; a run takes
@@ -115,6 +135,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     model.bn_momentum = 0.8  # Running statistics settle within 10 steps.
     train.num_epochs = 8
     train.log_every_steps = 5
+    config.evals.time_occlusion.update(mask=128, stride=128)
+    config.evals.sequential.first_interval = 30
+    config.evals.spectrogram.update(n_windows=4, window=256, stride=128)
   if arg['members'] is not None:
     config.n_members = arg['members']
   return config

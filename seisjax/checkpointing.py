@@ -29,20 +29,22 @@ class Checkpointer:
         state=ocp.args.StandardSave(state),
         data=grain.checkpoint.CheckpointSave(iterator)))
 
-  def restore(self, step: int, state_like, iterator):
+  def restore(self, step: int, state_like, iterator=None):
     """Returns the state saved at `step`; `iterator` is moved in place.
 
     Args:
       step: the checkpoint's step.
       state_like: a state with the right structure and shardings (for
         example a freshly initialised one); its values are not used.
-      iterator: the grain iterator to reposition.
+      iterator: the grain iterator to reposition, or None to restore the
+        state alone (for evaluation).
     """
-    abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, state_like)
-    restored = self._manager.restore(step, args=ocp.args.Composite(
-        state=ocp.args.StandardRestore(abstract),
-        data=grain.checkpoint.CheckpointRestore(iterator)))
-    return restored['state']
+    items = {'state': ocp.args.StandardRestore(
+        jax.tree.map(ocp.utils.to_shape_dtype_struct, state_like))}
+    if iterator is not None:
+      items['data'] = grain.checkpoint.CheckpointRestore(iterator)
+    return self._manager.restore(step, args=ocp.args.Composite(**items))[
+        'state']
 
   def wait(self) -> None:
     self._manager.wait_until_finished()

@@ -1,7 +1,9 @@
-r"""Entry point: trains and evaluates a config in a workdir.
+r"""Entry point: trains and evaluates a config in a workdir, or analyses it.
 
   python -m seisjax.main --config=configs/precursor.py:cpu \
       --workdir=runs/precursor_cpu
+  python -m seisjax.main --config=configs/precursor.py:cpu \
+      --workdir=runs/precursor_cpu --config.mode=analyze
 
 Fields can be overridden (`--config.train.num_epochs=3`); unknown fields are
 an error. Rerunning with the same workdir resumes from the last checkpoint.
@@ -15,6 +17,7 @@ from absl import flags
 from absl import logging as absl_logging
 from ml_collections import config_flags
 
+from seisjax import analyze
 from seisjax import train
 
 FLAGS = flags.FLAGS
@@ -31,11 +34,13 @@ def main(argv):
   absl_logging.set_verbosity(absl_logging.WARNING)
   logging.getLogger('seisjax').setLevel(logging.INFO)
   config = FLAGS.config
-  if config.mode != 'train':
-    raise app.UsageError(f'Unknown mode {config.mode!r}.')
+  modes = {'train': train.train_and_evaluate, 'analyze': analyze.analyze}
+  if config.mode not in modes:
+    raise app.UsageError(f'Unknown mode {config.mode!r}; known: '
+                         f'{sorted(modes)}.')
   try:
-    train.train_and_evaluate(config, FLAGS.workdir)
-  except (train.Interrupted, FloatingPointError) as e:
+    modes[config.mode](config, FLAGS.workdir)
+  except (train.Interrupted, FloatingPointError, FileNotFoundError) as e:
     logging.error('%s', e)
     sys.exit(1)
 

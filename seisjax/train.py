@@ -160,6 +160,30 @@ def _write_run_info(config, workdir, datasets, mesh):
     json.dump(info, f, indent=2)
 
 
+def load_best(config, workdir: str, mesh):
+  """The model and the best weights of every member in `workdir`.
+
+  Returns:
+    (model, variables) with variables {'params', 'batch_stats'} stacked over
+    members, as kept by validation accuracy during training.
+  """
+  model = models.get_model(config.model)
+  seeds = ensemble.member_seeds(config.seed, config.n_members)
+  state = ensemble.create_ensemble(model, make_optimizer(config.train),
+                                   (config.data.window_samples, 3), seeds,
+                                   mesh)
+  checkpointer = checkpointing.Checkpointer(
+      os.path.join(workdir, 'checkpoints'))
+  step = checkpointer.latest_step()
+  if step is None:
+    raise FileNotFoundError(f'No checkpoint in {workdir}/checkpoints: train '
+                            'with the same config first.')
+  best = checkpointer.restore(step, {'train': state,
+                                     'best': _initial_best(state)})['best']
+  checkpointer.close()
+  return model, {'params': best['params'], 'batch_stats': best['batch_stats']}
+
+
 def train_and_evaluate(config, workdir: str) -> dict:
   """Trains the ensemble of `config` in `workdir` and returns the summary."""
   os.makedirs(workdir, exist_ok=True)

@@ -85,7 +85,8 @@ EDGES = np.geomspace(0.05, 10.0, 12)
 
 def test_synthetic_noise_follows_peterson_model():
   x = noise.synthetic_noise(np.random.default_rng(1), 288000, FS, level=0.5,
-                            microseism_strength=0.0, transient_rate=0.0)
+                            microseism_strength=0.0, cultural_strength=0.0,
+                            transient_rate=0.0)
   assert x.shape == (288000, 3) and x.dtype == np.float32
   freqs, got = _acceleration_db(x, EDGES)
   want = np.array([_model_db(f, 0.5) for f in freqs])[:, None]
@@ -108,15 +109,20 @@ def _hourly_band_power(x, lo, hi):
   return np.mean(hours**2, axis=(1, 2))
 
 
-def test_microseism_level_drifts_only_in_its_band():
+@pytest.mark.parametrize('drifting_band, steady_band', [
+    ('microseism', (2.0, 5.0)), ('cultural', (0.1, 0.3))])
+def test_band_levels_drift_only_in_their_band(drifting_band, steady_band):
   rng = np.random.default_rng(3)
   kwargs = dict(n_samples=8 * 144000, sampling_rate=FS, transient_rate=0.0)
-  drifting = noise.synthetic_noise(rng, microseism_strength=0.5, **kwargs)
-  steady = noise.synthetic_noise(rng, microseism_strength=0.0, **kwargs)
+  off = {'microseism_strength': 0.0, 'cultural_strength': 0.0}
+  drifting = noise.synthetic_noise(
+      rng, **kwargs, **dict(off, **{f'{drifting_band}_strength': 0.5}))
+  steady = noise.synthetic_noise(rng, **kwargs, **off)
+  band = {'microseism': (0.1, 0.3), 'cultural': (2.0, 5.0)}[drifting_band]
   spread = lambda p: p.max() / p.min()
-  assert spread(_hourly_band_power(drifting, 0.1, 0.3)) > 2.0
-  assert spread(_hourly_band_power(steady, 0.1, 0.3)) < 1.3
-  assert spread(_hourly_band_power(drifting, 2.0, 5.0)) < 1.3
+  assert spread(_hourly_band_power(drifting, *band)) > 2.0
+  assert spread(_hourly_band_power(steady, *band)) < 1.3
+  assert spread(_hourly_band_power(drifting, *steady_band)) < 1.3
 
 
 def test_transients_are_rare_bursts():

@@ -12,21 +12,8 @@ import numpy as np
 import orbax.checkpoint as ocp
 import pytest
 
-from configs import precursor
 from seisjax import ensemble
 from seisjax import train
-
-
-@pytest.fixture(scope='module')
-def data_dir(tmp_path_factory):
-  return str(tmp_path_factory.mktemp('tfds'))
-
-
-def _config(data_dir, arg='tiny', **train_overrides):
-  config = precursor.get_config(arg)
-  config.data.data_dir = data_dir
-  config.train.update(train_overrides)
-  return config
 
 
 def _final_state(workdir):
@@ -37,14 +24,6 @@ def _final_state(workdir):
     restored = manager.restore(step, args=ocp.args.Composite(
         state=ocp.args.StandardRestore()))
   return step, jax.tree.map(np.asarray, restored['state']['train'])
-
-
-@pytest.fixture(scope='module')
-def planted_run(data_dir, tmp_path_factory):
-  workdir = str(tmp_path_factory.mktemp('planted'))
-  train.TRACES.clear()
-  summary = train.train_and_evaluate(_config(data_dir), workdir)
-  return workdir, summary, dict(train.TRACES)
 
 
 def test_end_to_end_writes_results(planted_run):
@@ -78,20 +57,20 @@ def test_train_step_traces_once(planted_run):
   assert traces['train_step'] == 1
 
 
-def test_null_data_scores_chance(data_dir, tmp_path):
-  summary = train.train_and_evaluate(_config(data_dir, 'tiny,snr=0'),
-                                     str(tmp_path))
+def test_null_data_scores_chance(null_run):
+  _, summary = null_run
   assert 0.3 <= summary['test_accuracy'] <= 0.7
 
 
-def test_member_equals_solo_run(data_dir, tmp_path):
+def test_member_equals_solo_run(data_dir, tiny_config, tmp_path):
   # SGD: Adam's first steps are ~lr * sign(grad), which turns the rounding
   # differences between a vmapped and a plain convolution into visible ones.
-  config = _config(data_dir, num_epochs=1, optimizer='sgd',
-                   learning_rate=1e-2)
+  config = tiny_config(data_dir, num_epochs=1, optimizer='sgd',
+                       learning_rate=1e-2)
   config.n_members = 3
   train.train_and_evaluate(config, str(tmp_path / 'ensemble'))
-  solo = _config(data_dir, num_epochs=1, optimizer='sgd', learning_rate=1e-2)
+  solo = tiny_config(data_dir, num_epochs=1, optimizer='sgd',
+                     learning_rate=1e-2)
   solo.n_members, solo.seed = 1, 2
   train.train_and_evaluate(solo, str(tmp_path / 'solo'))
   _, ens = _final_state(str(tmp_path / 'ensemble'))
@@ -104,9 +83,10 @@ def test_member_equals_solo_run(data_dir, tmp_path):
   assert max(jax.tree.leaves(gaps)) > 1e-2
 
 
-def test_interrupt_and_resume_matches_uninterrupted(data_dir, tmp_path,
+def test_interrupt_and_resume_matches_uninterrupted(data_dir, tiny_config,
+                                                    tmp_path,
                                                     monkeypatch):
-  config = _config(data_dir, num_epochs=3)
+  config = tiny_config(data_dir, num_epochs=3)
   train.train_and_evaluate(config, str(tmp_path / 'straight'))
 
   real = ensemble.jit_ensemble_step
@@ -136,7 +116,7 @@ def test_interrupt_and_resume_matches_uninterrupted(data_dir, tmp_path,
 
 
 def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(
-    data_dir, tmp_path, monkeypatch):
+    data_dir, tiny_config, tmp_path, monkeypatch):
   real = ensemble.jit_ensemble_step
 
   def poisoned(member_step, mesh):
@@ -153,7 +133,7 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(
   workdir = str(tmp_path)
   with pytest.raises(FloatingPointError,
                      match=r'Non-finite loss by step 15 .*step 9\)'):
-    train.train_and_evaluate(_config(data_dir), workdir)
+    train.train_and_evaluate(tiny_config(data_dir), workdir)
   step, state = _final_state(workdir)
   assert step == 9
   assert all(np.all(np.isfinite(x)) for x in jax.tree.leaves(state['params']))

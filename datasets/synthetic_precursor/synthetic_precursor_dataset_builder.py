@@ -50,6 +50,7 @@ class SyntheticPrecursorConfig(tfds.core.BuilderConfig):
       empty for synthetic Peterson noise.
     level_range: range of the synthetic noise level (0 NLNM, 1 NHNM).
     microseism_strength: log-amplitude spread of the microseism level.
+    cultural_strength: log-amplitude spread of the level above 1 Hz.
     transient_rate: transients per hour in synthetic noise.
   """
   n_events: int = 31
@@ -63,6 +64,7 @@ class SyntheticPrecursorConfig(tfds.core.BuilderConfig):
   noise_files: tuple = ()
   level_range: tuple = (0.2, 0.8)
   microseism_strength: float = 0.5
+  cultural_strength: float = 0.7
   transient_rate: float = 0.5
 
 
@@ -113,8 +115,9 @@ def make_config(**overrides) -> SyntheticPrecursorConfig:
 class Builder(tfds.core.GeneratorBasedBuilder):
   """Synthetic precursor data set, one example per (event, interval)."""
 
-  VERSION = tfds.core.Version('1.0.0')
-  RELEASE_NOTES = {'1.0.0': 'Initial release.'}
+  VERSION = tfds.core.Version('1.1.0')
+  RELEASE_NOTES = {'1.0.0': 'Initial release.',
+                   '1.1.0': 'Level above 1 Hz varies over hours.'}
   BUILDER_CONFIGS = [make_config()]
   # TFDS otherwise finds this file through `importlib_resources`, which it
   # only declares as a dependency for Python < 3.9, and fails without it.
@@ -162,18 +165,10 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     noise = None
     if config.noise_files:
       noise = noise_lib.load_noise(config.noise_files, config.sampling_rate)
-    n_samples = config.lead_in_samples + config.n_intervals * (
-        config.interval_samples)
     length = config.lead_in_samples + config.interval_samples
     for event in range(config.n_events):  # One record in memory at a time.
-      record = precursor.event_record(
-          (config.seed, event), n_samples=n_samples,
-          sampling_rate=config.sampling_rate, snr=config.snr,
-          onset_fraction=config.onset_fraction, noise=noise,
-          level_range=config.level_range,
-          microseism_strength=config.microseism_strength,
-          transient_rate=config.transient_rate,
-          snr_samples=config.interval_samples)  # SNR of the last interval.
+      background, signal = event_parts(config, event, noise)
+      record = (background + signal).astype(np.float32)
       for interval in range(1, config.n_intervals + 1):
         end = config.lead_in_samples + interval * config.interval_samples
         # Integer keys: with shuffling disabled TFDS sorts by key.
@@ -182,3 +177,33 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             'event': event,
             'interval': interval,
         }
+
+
+def event_parts(config: SyntheticPrecursorConfig, event: int, noise=None):
+  """Background and planted precursor of one event's whole record.
+
+  What the builder stores is their sum; analyses use the parts to check
+  what a network found against what was planted.
+
+  Args:
+    config: the builder config.
+    event: 0-based event index.
+    noise: real noise from `noise.load_noise(config.noise_files)`, if any
+      (loaded here when needed and not given).
+
+  Returns:
+    (background, precursor), each (lead_in + n_intervals * interval, 3).
+  """
+  if config.noise_files and noise is None:
+    noise = noise_lib.load_noise(config.noise_files, config.sampling_rate)
+  return precursor.event_parts(
+      (config.seed, event),
+      n_samples=config.lead_in_samples + config.n_intervals * (
+          config.interval_samples),
+      sampling_rate=config.sampling_rate, snr=config.snr,
+      onset_fraction=config.onset_fraction, noise=noise,
+      level_range=config.level_range,
+      microseism_strength=config.microseism_strength,
+      cultural_strength=config.cultural_strength,
+      transient_rate=config.transient_rate,
+      snr_samples=config.interval_samples)  # SNR of the last interval.

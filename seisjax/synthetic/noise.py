@@ -26,6 +26,9 @@ from obspy.signal import spectral_estimation
 COMPONENTS = ('BH1', 'BH2', 'BHZ')
 GAIN = 6e8  # counts per m/s, a typical broadband sensor and digitiser.
 MICROSEISM_BAND = (0.05, 0.5)  # Hz
+# Wind and human activity: above 1 Hz, varying over hours independently of
+# the microseisms (day and night, weather).
+CULTURAL_BAND = (1.0, np.inf)  # Hz
 # SEED convention: 1 and 2 are orthogonal horizontals with 1 nearest north.
 _COMPONENT_INDEX = {'1': 0, 'N': 0, '2': 1, 'E': 1, 'Z': 2}
 
@@ -100,7 +103,7 @@ def _band_weight(freqs: np.ndarray, low: float, high: float,
   return np.sin(0.5 * np.pi * np.minimum(rise, fall)) ** 2
 
 
-def _microseism_envelope(rng: np.random.Generator, n_samples: int,
+def _slow_envelope(rng: np.random.Generator, n_samples: int,
                          sampling_rate: float, strength: float,
                          knot_hours: float) -> np.ndarray:
   """Smooth log-normal gain around 1 with mean power 1, shape (time,)."""
@@ -141,6 +144,8 @@ def synthetic_noise(rng: np.random.Generator, n_samples: int,
                     sampling_rate: float = 40.0, *, level: float = 0.5,
                     microseism_strength: float = 0.5,
                     microseism_hours: float = 2.0,
+                    cultural_strength: float = 0.7,
+                    cultural_hours: float = 3.0,
                     transient_rate: float = 0.5,
                     horizontal_boost_db: float = 6.0, gain: float = GAIN,
                     corner_period: float = 120.0) -> np.ndarray:
@@ -155,6 +160,10 @@ def synthetic_noise(rng: np.random.Generator, n_samples: int,
       microseism-band (0.05-0.5 Hz) amplitude; 0 keeps it constant.
     microseism_hours: spacing of the envelope's random knots (its time
       scale).
+    cultural_strength, cultural_hours: the same for the band above 1 Hz.
+      Its level varies independently, as on real stations; without that
+      the share of energy above 1 Hz alone would betray a precursor after
+      normalisation, and a network could learn that shortcut.
     transient_rate: expected transients per hour.
     horizontal_boost_db: extra power of the horizontals at periods well
       above 30 s (tilt noise), fading out towards shorter periods.
@@ -175,12 +184,15 @@ def synthetic_noise(rng: np.random.Generator, n_samples: int,
   spectrum = scale * (rng.standard_normal(scale.shape)
                       + 1j * rng.standard_normal(scale.shape))
   noise = scipy.fft.irfft(spectrum, n_fft)[:, :n_samples]  # (3, time)
-  if microseism_strength > 0:
-    spectrum *= _band_weight(freqs, *MICROSEISM_BAND)
-    microseism = scipy.fft.irfft(spectrum, n_fft)[:, :n_samples]
-    envelope = _microseism_envelope(rng, n_samples, sampling_rate,
-                                    microseism_strength, microseism_hours)
-    noise += (envelope - 1.0) * microseism
+  for band, strength, hours in (
+      (MICROSEISM_BAND, microseism_strength, microseism_hours),
+      (CULTURAL_BAND, cultural_strength, cultural_hours)):
+    if strength > 0:
+      part = scipy.fft.irfft(spectrum * _band_weight(freqs, *band),
+                             n_fft)[:, :n_samples]
+      envelope = _slow_envelope(rng, n_samples, sampling_rate, strength,
+                                hours)
+      noise += (envelope - 1.0) * part
   if transient_rate > 0:
     high = (freqs >= 1.0) & (freqs <= 10.0)
     reference_rms = np.sqrt(psd[high].sum() * sampling_rate / n_fft)

@@ -143,6 +143,7 @@ def event_parts(seed: int | Sequence[int], *, n_samples: int,
                 noise: np.ndarray | None = None,
                 level_range: tuple[float, float] = (0.2, 0.8),
                 microseism_strength: float = 0.5,
+                cultural_strength: float = 0.7,
                 transient_rate: float = 0.5,
                 snr_samples: int = 40000,
                 band: tuple[float, float] = BAND,
@@ -163,7 +164,7 @@ def event_parts(seed: int | Sequence[int], *, n_samples: int,
     noise: real (time, 3) noise to tile at `sampling_rate`; synthetic
       Peterson noise if None.
     level_range: the synthetic noise level is uniform in this range.
-    microseism_strength: see `noise.synthetic_noise`.
+    microseism_strength, cultural_strength: see `noise.synthetic_noise`.
     transient_rate: transients per hour, see `noise.synthetic_noise`.
     snr_samples: samples at the end over which the SNR is defined.
     band: pass band of the noise in the SNR definition, in Hz.
@@ -178,6 +179,7 @@ def event_parts(seed: int | Sequence[int], *, n_samples: int,
         noise_rng, n_samples, sampling_rate,
         level=noise_rng.uniform(*level_range),
         microseism_strength=microseism_strength,
+        cultural_strength=cultural_strength,
         transient_rate=transient_rate)
   else:
     background = noise_lib.tile_noise(noise_rng, noise, n_samples)

@@ -1,0 +1,1 @@
+"""Analyses of a trained precursor model, as in Ong et al. section 6."""

@@ -1,0 +1,42 @@
+"""Shared fixtures: the tiny dataset and tiny runs, built once per session."""
+
+import pytest
+
+from configs import precursor
+from seisjax import train
+
+
+@pytest.fixture(scope='session')
+def data_dir(tmp_path_factory):
+  return str(tmp_path_factory.mktemp('tfds'))
+
+
+def _tiny_config(data_dir, arg='tiny', **train_overrides):
+  config = precursor.get_config(arg)
+  config.data.data_dir = data_dir
+  config.train.update(train_overrides)
+  return config
+
+
+@pytest.fixture(scope='session')
+def tiny_config():
+  """(data_dir, arg='tiny', **train_overrides) -> a tiny config."""
+  return _tiny_config
+
+
+@pytest.fixture(scope='session')
+def planted_run(data_dir, tmp_path_factory):
+  """(workdir, summary, trace counts) of a tiny run on planted signal."""
+  workdir = str(tmp_path_factory.mktemp('planted'))
+  train.TRACES.clear()
+  summary = train.train_and_evaluate(_tiny_config(data_dir), workdir)
+  return workdir, summary, dict(train.TRACES)
+
+
+@pytest.fixture(scope='session')
+def null_run(data_dir, tmp_path_factory):
+  """(workdir, summary) of a tiny run on the null data (snr=0)."""
+  workdir = str(tmp_path_factory.mktemp('null'))
+  summary = train.train_and_evaluate(_tiny_config(data_dir, 'tiny,snr=0'),
+                                     workdir)
+  return workdir, summary
