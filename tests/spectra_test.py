@@ -104,14 +104,23 @@ def test_spectral_peaks_on_a_hand_made_curve():
   curve = (20 * np.exp(-0.5 * ((freqs - 0.8) / 0.4)**2)
            + spectra.smooth(rng.standard_normal(len(freqs)) * 1.7, freqs)
            + _bumps(freqs, [0.4, 1.2], [10.0, 20.0]))
-  peaks = spectra.spectral_peaks(freqs, curve)
-  assert len(peaks) == 2
+  peaks = spectra.spectral_peaks(freqs, curve, min_height=6.0)
   np.testing.assert_allclose(peaks, [1.2, 0.4], atol=0.015)  # Tallest first.
-  assert spectra.peak_stands_out(freqs, curve)
-  assert spectra.peak_score(freqs, curve) > 15
-  # A band that excludes both leaves the broad rise, which is not a peak.
-  assert len(spectra.spectral_peaks(freqs, curve, band=(0.5, 1.0))) == 0
-  assert not spectra.peak_stands_out(freqs, curve, band=(0.5, 1.0))
+  # The broad rise alone is no peak: nothing in a band that excludes both.
+  assert len(spectra.spectral_peaks(freqs, curve, 6.0, band=(0.5, 1.0))) == 0
+
+
+def test_peak_test_enumerates_all_swaps_of_few_events():
+  freqs = np.fft.rfftfreq(4096, 1 / FS)
+  rng = np.random.default_rng(3)
+  noise = 100 + rng.random((4, len(freqs)))
+  # Every event's precursor carries the same bump: only the identity is as
+  # extreme, so the exact p-value is 1 / 2^4.
+  result = spectra.peak_test(freqs, noise, noise * (1 + _bumps(
+      freqs, [0.5], [0.5])))
+  assert result.n_permutations == 16
+  assert result.p_value == pytest.approx(1 / 16)
+  assert abs(result.top_hz - 0.5) < 0.02
 
 
 # ------------------------------------------------ synthetic precursors
@@ -129,7 +138,7 @@ def _synthetic_windows(snr):
   standard deviation as the network's inputs are.
   """
   windows, labels = [], []
-  for event in range(6):
+  for event in range(10):
     record = precursor.event_record((7, event), n_samples=N_SAMPLES,
                                     snr=snr, onset_fraction=0.4)
     for label, part in ((0, record[:INTERVAL]), (1, record[-INTERVAL:])):
@@ -140,30 +149,38 @@ def _synthetic_windows(snr):
   return np.stack(windows), np.array(labels)
 
 
-def _smoothed_difference(snr):
+def _peak_test(snr):
+  """Per-event spectra of the synthetic windows (9 + 9 each) and the test."""
   windows, labels = _synthetic_windows(snr)
-  sums = spectra.cumulative_spectra(windows, labels, FS, batch_size=32)
-  assert sums.n_noise == sums.n_precursor == 54
-  rel = spectra.relative_difference(sums.noise, sums.precursor)
-  return sums, rel, spectra.smooth(rel, sums.freqs)
+  per_event = [spectra.cumulative_spectra(windows[i:i + 18], labels[i:i + 18],
+                                          FS, batch_size=32)
+               for i in range(0, len(windows), 18)]
+  assert all(c.n_noise == c.n_precursor == 9 for c in per_event)
+  noise = np.stack([c.noise for c in per_event])
+  precursor_ = np.stack([c.precursor for c in per_event])
+  return per_event[0].freqs, noise, precursor_, spectra.peak_test(
+      per_event[0].freqs, noise, precursor_, n_permutations=1024)
 
 
 def test_planted_peaks_stand_out(tmp_path):
-  sums, rel, smoothed = _smoothed_difference(snr=2.0)
-  peaks = spectra.spectral_peaks(sums.freqs, smoothed)
-  assert len(peaks) >= 1
+  freqs, noise, precursor_, result = _peak_test(snr=2.0)
+  assert result.n_permutations == 1024  # All swaps of 10 events.
+  assert result.p_value <= 0.05
+  assert len(result.peaks_hz) >= 1
   # Every peak found, the top one first, lies at a planted frequency.
-  distance = np.abs(peaks[:, None] - np.array(precursor.PEAK_FREQUENCIES))
+  distance = np.abs(result.peaks_hz[:, None]
+                    - np.array(precursor.PEAK_FREQUENCIES))
   np.testing.assert_array_less(distance.min(axis=1), 0.03)
-  assert spectra.peak_score(sums.freqs, smoothed) > spectra.PEAK_THRESHOLD
+  rel = spectra.relative_difference(noise.sum(0), precursor_.sum(0))
   path = tmp_path / 'spectra.png'
-  spectra.plot_spectra(sums.freqs, sums.noise, sums.precursor, rel,
-                       smoothed, peaks, path, title='snr 2')
+  spectra.plot_spectra(freqs, noise.sum(0), precursor_.sum(0), rel,
+                       spectra.smooth(rel, freqs), result.peaks_hz, path,
+                       title='snr 2')
   data = path.read_bytes()
   assert data[:8] == PNG_MAGIC and len(data) > 1000
 
 
 def test_no_peak_stands_out_without_precursor():
-  sums, _, smoothed = _smoothed_difference(snr=0.0)
-  assert not spectra.peak_stands_out(sums.freqs, smoothed)
-  assert len(spectra.spectral_peaks(sums.freqs, smoothed)) == 0
+  _, _, _, result = _peak_test(snr=0.0)
+  assert result.p_value > 0.05
+  assert len(result.peaks_hz) == 0

@@ -226,30 +226,42 @@ class Spectra:
 
   Over all windows and channels of the labelled intervals, separately for
   the training and the test events; the relative difference (precursor -
-  noise) / noise, Savitzky-Golay smoothed over `smooth_hz`, and its peaks.
+  noise) / noise, Savitzky-Golay smoothed over `smooth_hz`, and the peaks
+  that stand out against event-level label swaps (`spectra.peak_test`).
+  Every event has as many noise as precursor windows, so sums compare.
   """
 
-  def __init__(self, context, smooth_hz=0.062):
+  def __init__(self, context, smooth_hz=0.062, n_permutations=999):
     self.context, self.smooth_hz = context, smooth_hz
+    self.n_permutations = n_permutations
 
   def run(self, prefix) -> common.Yields:
     datasets, rate = self.context.datasets, self.context.data.sampling_rate
     for split, ws in (('train', datasets.train),
                       ('test', input_pipeline.labelled(datasets.test_all))):
-      labels = ws.per_window(ws.labels)
-      windows = np.stack([ws[i]['x'] for i in range(len(ws))])
-      cum = spectra.cumulative_spectra(windows, labels, rate,
-                                       self.context.batch_size)
-      noise, prec = cum.noise / cum.n_noise, cum.precursor / cum.n_precursor
-      diff = spectra.relative_difference(noise, prec)
-      smoothed = spectra.smooth(diff, cum.freqs, self.smooth_hz)
-      peaks = spectra.spectral_peaks(cum.freqs, smoothed)
+      by_event = []
+      for event in np.unique(ws.events):
+        spans = np.flatnonzero(ws.events == event)
+        index = (spans[:, None] * ws.n_windows
+                 + np.arange(ws.n_windows)).ravel()
+        by_event.append(spectra.cumulative_spectra(
+            np.stack([ws[i]['x'] for i in index]),
+            ws.per_window(ws.labels[spans]), rate, self.context.batch_size))
+      freqs = by_event[0].freqs
+      noise = np.stack([c.noise for c in by_event])  # (events, n_freq)
+      precursor = np.stack([c.precursor for c in by_event])
+      test = spectra.peak_test(freqs, noise, precursor, self.n_permutations,
+                               smooth_hz=self.smooth_hz)
+      diff = spectra.relative_difference(noise.sum(0), precursor.sum(0))
+      smoothed = spectra.smooth(diff, freqs, self.smooth_hz)
       _write_csv(f'{prefix}_{split}.csv', {
-          'frequency_hz': cum.freqs, 'noise': noise, 'precursor': prec,
-          'relative_difference_pct': diff, 'smoothed_pct': smoothed})
-      spectra.plot_spectra(cum.freqs, noise, prec, diff, smoothed, peaks,
-                           f'{prefix}_{split}.png',
-                           title=f'{split}: {cum.n_noise} noise, '
-                           f'{cum.n_precursor} precursor windows')
-      yield f'{split}_peaks_hz', peaks
-      yield f'{split}_peak_score', spectra.peak_score(cum.freqs, smoothed)
+          'frequency_hz': freqs, 'noise': noise.sum(0),
+          'precursor': precursor.sum(0), 'relative_difference_pct': diff,
+          'smoothed_pct': smoothed})
+      spectra.plot_spectra(freqs, noise.sum(0), precursor.sum(0), diff,
+                           smoothed, test.peaks_hz, f'{prefix}_{split}.png',
+                           title=f'{split}: {len(by_event)} events, p = '
+                           f'{test.p_value:.3g}')
+      yield f'{split}_peaks_hz', test.peaks_hz
+      yield f'{split}_top_peak_hz', test.top_hz
+      yield f'{split}_p_value', test.p_value

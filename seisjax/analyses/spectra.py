@@ -8,12 +8,12 @@ filter 0.062 Hz wide: it peaks near 0.16 and 0.21 Hz.
   sums = spectra.cumulative_spectra(windows, labels, sampling_rate=40.0)
   rel = spectra.relative_difference(sums.noise, sums.precursor)
   smoothed = spectra.smooth(rel, sums.freqs)
-  peaks = spectra.spectral_peaks(sums.freqs, smoothed)
+  test = spectra.peak_test(sums.freqs, noise_by_event, precursor_by_event)
 
-A peak counts when the smoothed curve stands out above its own broad trend
-by more than `threshold` robust standard deviations (see `peak_scores`), so
-that a broad change of the noise between the two sets of windows, such as a
-microseism level that drifts over hours, is not taken for a peak.
+Peaks are measured above the curve's broad trend (a running median), so a
+broad change of the noise between the two sets of windows is not taken for
+a peak; and a peak stands out only if it is higher than what swapping the
+noise and precursor windows of events at random produces (`peak_test`).
 
 Spectra use a periodic Hann taper: the background is tens of dB stronger at
 the microseism peak (0.2 Hz) and below than above 1 Hz, and without a taper
@@ -38,8 +38,6 @@ SMOOTH_WIDTH = 0.062  # Hz, the paper's Savitzky-Golay window.
 POLYORDER = 2
 PEAK_BAND = (0.05, 2.0)  # Hz
 TREND_WIDTH = 0.3  # Hz, running median over several peak widths.
-PEAK_THRESHOLD = 5.0  # Robust standard deviations.
-_MAD_TO_STD = 1.4826  # For Gaussian scatter.
 
 
 class CumulativeSpectra(NamedTuple):
@@ -214,86 +212,126 @@ def smooth(curve, freqs, width_hz: float = SMOOTH_WIDTH,
                                     polyorder, mode='interp')
 
 
-def peak_scores(freqs, curve, band: tuple[float, float] = PEAK_BAND,
-                trend_width_hz: float = TREND_WIDTH
-                ) -> tuple[np.ndarray, np.ndarray]:
-  """How far a curve stands above its broad trend, in robust std units.
+def peak_heights(freqs, curve, band: tuple[float, float] = PEAK_BAND,
+                 trend_width_hz: float = TREND_WIDTH
+                 ) -> tuple[np.ndarray, np.ndarray]:
+  """How far curves stand above their broad trend, within a band.
 
-  The trend is a running median `trend_width_hz` wide (odd bins, at least
-  3), which follows broad changes but not a peak a few times narrower. The
-  scatter is 1.4826 times the median absolute deviation of the curve minus
-  its trend over `band`: the standard deviation for Gaussian scatter,
-  robust to the few bins of real peaks.
+  The trend is a running median `trend_width_hz` wide, which follows broad
+  changes (a microseism level that drifts between the two sets of windows)
+  but not a peak a few times narrower.
 
   Args:
     freqs: (n_freq,) uniform grid in Hz.
-    curve: (n_freq,) the smoothed relative difference (from `smooth`).
-    band: (low, high) Hz over which to score.
+    curve: (..., n_freq) smoothed relative difference(s) (from `smooth`).
+    band: (low, high) Hz.
     trend_width_hz: width of the running median.
 
   Returns:
-    (band_freqs, scores): the frequencies in band and (curve - trend) /
-    scatter there.
+    (band_freqs, heights (..., n_band)): curve minus trend, in band.
   """
   freqs = np.asarray(freqs, np.float64)
   curve = np.asarray(curve, np.float64)
   size = _odd_bins(trend_width_hz, freqs[1] - freqs[0], 3)
-  trend = scipy.ndimage.median_filter(curve, size=size, mode='nearest')
+  trend = scipy.ndimage.median_filter(
+      curve, size=(1,) * (curve.ndim - 1) + (size,), mode='nearest')
   in_band = (freqs >= band[0]) & (freqs <= band[1])
-  residual = (curve - trend)[in_band]
-  scatter = _MAD_TO_STD * np.median(np.abs(residual - np.median(residual)))
-  # A flat curve has no scatter; anything on it stands out.
-  scatter = max(scatter, np.finfo(np.float64).tiny)
-  return freqs[in_band], residual / scatter
+  return freqs[in_band], (curve - trend)[..., in_band]
 
 
-def spectral_peaks(freqs, curve, band: tuple[float, float] = PEAK_BAND,
-                   threshold: float = PEAK_THRESHOLD,
+def spectral_peaks(freqs, curve, min_height: float,
+                   band: tuple[float, float] = PEAK_BAND,
                    trend_width_hz: float = TREND_WIDTH) -> np.ndarray:
-  """Frequencies of the peaks that stand out above the scatter.
-
-  A peak is a local maximum of the curve inside `band` whose score (see
-  `peak_scores`) exceeds `threshold`.
-
-  Args:
-    freqs: (n_freq,) uniform grid in Hz.
-    curve: (n_freq,) the smoothed relative difference (from `smooth`).
-    band: (low, high) Hz searched.
-    threshold: minimum score, in robust standard deviations.
-    trend_width_hz: width of the running-median trend.
+  """Local maxima standing at least `min_height` above the trend.
 
   Returns:
-    (n_peaks,) Hz, highest score first; empty if none stands out.
+    (n_peaks,) Hz, highest first; empty if none.
   """
-  band_freqs, scores = peak_scores(freqs, curve, band, trend_width_hz)
-  index, _ = scipy.signal.find_peaks(scores, height=threshold)
-  return band_freqs[index[np.argsort(-scores[index], kind='stable')]]
+  band_freqs, heights = peak_heights(freqs, curve, band, trend_width_hz)
+  index, _ = scipy.signal.find_peaks(heights, height=min_height)
+  return band_freqs[index[np.argsort(-heights[index], kind='stable')]]
 
 
-def peak_score(freqs, curve, band: tuple[float, float] = PEAK_BAND,
-               trend_width_hz: float = TREND_WIDTH) -> float:
-  """The highest score of a local maximum in band (-inf if none).
+class PeakTest(NamedTuple):
+  """Peaks of the relative difference, tested against swapped labels.
+
+  Attributes:
+    peaks_hz: peaks higher than `threshold`, highest first.
+    top_hz: the highest peak, whether it stands out or not.
+    height: the highest peak's height above the trend (percent).
+    p_value: fraction of label swaps whose highest peak is at least as high.
+    threshold: the (1 - alpha) quantile of the highest peak under swaps.
+    n_permutations: label swaps drawn (all of them for few events).
+  """
+  peaks_hz: np.ndarray
+  top_hz: float
+  height: float
+  p_value: float
+  threshold: float
+  n_permutations: int
+
+
+def _max_heights(freqs, noise_by_event, precursor_by_event, swaps,
+                 smooth_hz, band, trend_width_hz):
+  # swaps: (k, events) bool; True swaps an event's noise and precursor.
+  swaps = swaps[..., None]
+  noise = np.where(swaps, precursor_by_event, noise_by_event).sum(1)
+  precursor = np.where(swaps, noise_by_event, precursor_by_event).sum(1)
+  curves = smooth(relative_difference(noise, precursor), freqs, smooth_hz)
+  return peak_heights(freqs, curves, band, trend_width_hz)[1].max(-1)
+
+
+def peak_test(freqs, noise_by_event, precursor_by_event,
+              n_permutations: int = 999, alpha: float = 0.05, seed: int = 0,
+              smooth_hz: float = SMOOTH_WIDTH,
+              band: tuple[float, float] = PEAK_BAND,
+              trend_width_hz: float = TREND_WIDTH) -> PeakTest:
+  """Which peaks of the relative difference stand out, with a p-value.
+
+  Windows of one event share its noise, so the scatter of the difference
+  curve is judged at the level of events: under the null hypothesis an
+  event's noise and precursor windows are exchangeable, and swapping them
+  event by event (all 2^n swaps when that is at most `n_permutations`, else
+  a random draw of that many) gives the distribution of the highest peak a
+  curve shows by chance. A peak stands out when it is higher than the
+  (1 - alpha) quantile of that distribution.
 
   Args:
-    freqs: (n_freq,) uniform grid in Hz.
-    curve: (n_freq,) the smoothed relative difference (from `smooth`).
-    band: (low, high) Hz searched.
-    trend_width_hz: width of the running-median trend.
+    freqs: (n_freq,) Hz.
+    noise_by_event: (events, n_freq) summed amplitude spectra of each
+      event's noise windows; `precursor_by_event` likewise.
+    n_permutations, alpha, seed: of the permutation test.
+    smooth_hz, band, trend_width_hz: see `smooth` and `peak_heights`.
 
   Returns:
-    The score of the most prominent peak, in robust standard deviations:
-    `spectral_peaks` finds peaks exactly when it is >= their threshold.
+    A PeakTest.
   """
-  _, scores = peak_scores(freqs, curve, band, trend_width_hz)
-  index, _ = scipy.signal.find_peaks(scores)
-  return float(scores[index].max()) if len(index) else -np.inf
-
-
-def peak_stands_out(freqs, curve, band: tuple[float, float] = PEAK_BAND,
-                    threshold: float = PEAK_THRESHOLD,
-                    trend_width_hz: float = TREND_WIDTH) -> bool:
-  """Whether `spectral_peaks` finds any peak (same arguments)."""
-  return peak_score(freqs, curve, band, trend_width_hz) >= threshold
+  noise_by_event = np.asarray(noise_by_event, np.float64)
+  precursor_by_event = np.asarray(precursor_by_event, np.float64)
+  n_events = noise_by_event.shape[0]
+  exhaustive = 2 ** n_events <= n_permutations
+  if exhaustive:  # The identity is among them: an exact test.
+    codes = np.arange(2 ** n_events)[:, None]
+    swaps = (codes >> np.arange(n_events)) & 1 == 1
+  else:  # The observed curve counts as one more draw.
+    rng = np.random.default_rng(seed)
+    swaps = rng.random((n_permutations, n_events)) < 0.5
+  null = np.concatenate([_max_heights(
+      freqs, noise_by_event, precursor_by_event, chunk, smooth_hz, band,
+      trend_width_hz) for chunk in np.array_split(swaps, -(-len(swaps) // 64))])
+  curve = smooth(relative_difference(noise_by_event.sum(0),
+                                     precursor_by_event.sum(0)),
+                 freqs, smooth_hz)
+  band_freqs, heights = peak_heights(freqs, curve, band, trend_width_hz)
+  height = float(heights.max())
+  threshold = float(np.quantile(null, 1 - alpha))
+  return PeakTest(
+      peaks_hz=spectral_peaks(freqs, curve, np.nextafter(threshold, np.inf),
+                              band, trend_width_hz),
+      top_hz=float(band_freqs[np.argmax(heights)]), height=height,
+      p_value=float((np.sum(null >= height) + (not exhaustive))
+                    / (len(null) + (not exhaustive))),
+      threshold=threshold, n_permutations=len(null))
 
 
 def plot_spectra(freqs, noise, precursor, rel_diff, smoothed, peaks, path,
