@@ -6,11 +6,10 @@ yields `(name, value)` pairs. Windows come from the test events of the run
 (`context.datasets.test_all`), normalised exactly as in training.
 """
 
-import csv
-
 import numpy as np
 
 from seisjax import input_pipeline
+from seisjax import reports
 from seisjax import windowing
 from seisjax.analyses import common
 from seisjax.analyses import filters
@@ -21,10 +20,8 @@ from seisjax.analyses import spectra
 
 def _write_csv(path, columns: dict) -> None:
   """Writes equal-length columns {name: values} to a CSV file."""
-  with open(path, 'w', newline='') as f:
-    writer = csv.writer(f)
-    writer.writerow(columns)
-    writer.writerows(zip(*columns.values()))
+  reports.write_csv([dict(zip(columns, row))
+                     for row in zip(*columns.values())], path)
 
 
 def _event_windows(context: common.Context, event: int, intervals):
