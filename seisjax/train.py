@@ -160,6 +160,20 @@ def _write_run_info(config, workdir, datasets, mesh):
     json.dump(info, f, indent=2)
 
 
+def _initial_checkpoint_state(config, mesh):
+  """The model and a freshly initialised {'train', 'best'} ensemble state.
+
+  This is what a checkpoint holds; a restore uses it for structure and
+  shardings.
+  """
+  model = models.get_model(config.model)
+  seeds = ensemble.member_seeds(config.seed, config.n_members)
+  state = ensemble.create_ensemble(model, make_optimizer(config.train),
+                                   (config.data.window_samples, 3), seeds,
+                                   mesh)
+  return model, {'train': state, 'best': _initial_best(state)}
+
+
 def load_best(config, workdir: str, mesh):
   """The model and the best weights of every member in `workdir`.
 
@@ -167,19 +181,14 @@ def load_best(config, workdir: str, mesh):
     (model, variables) with variables {'params', 'batch_stats'} stacked over
     members, as kept by validation accuracy during training.
   """
-  model = models.get_model(config.model)
-  seeds = ensemble.member_seeds(config.seed, config.n_members)
-  state = ensemble.create_ensemble(model, make_optimizer(config.train),
-                                   (config.data.window_samples, 3), seeds,
-                                   mesh)
+  model, ckpt_state = _initial_checkpoint_state(config, mesh)
   checkpointer = checkpointing.Checkpointer(
       os.path.join(workdir, 'checkpoints'))
   step = checkpointer.latest_step()
   if step is None:
     raise FileNotFoundError(f'No checkpoint in {workdir}/checkpoints: train '
                             'with the same config first.')
-  best = checkpointer.restore(step, {'train': state,
-                                     'best': _initial_best(state)})['best']
+  best = checkpointer.restore(step, ckpt_state)['best']
   checkpointer.close()
   return model, {'params': best['params'], 'batch_stats': best['batch_stats']}
 
@@ -194,14 +203,9 @@ def train_and_evaluate(config, workdir: str) -> dict:
   datasets = input_pipeline.get_datasets(config.data, config.data.data_dir)
   _write_run_info(config, workdir, datasets, mesh)
 
-  model = models.get_model(config.model)
-  tx = make_optimizer(config.train)
-  input_shape = (config.data.window_samples, 3)
-  seeds = ensemble.member_seeds(config.seed, config.n_members)
-  state = ensemble.create_ensemble(model, tx, input_shape, seeds, mesh)
-  log.info('%d members of %d parameters each.', len(seeds),
-           ensemble.n_params(state.params) // len(seeds))
-  ckpt_state = {'train': state, 'best': _initial_best(state)}
+  model, ckpt_state = _initial_checkpoint_state(config, mesh)
+  log.info('%d members of %d parameters each.', config.n_members,
+           ensemble.n_params(ckpt_state['train'].params) // config.n_members)
 
   steps_per_epoch = len(datasets.train) // config.train.batch_size
   total_steps = steps_per_epoch * config.train.num_epochs
