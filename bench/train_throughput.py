@@ -30,6 +30,7 @@ from ml_collections import config_flags
 from seisjax import ensemble
 from seisjax import models
 from seisjax import train
+from seisjax.tasks import precursor
 
 config_flags.DEFINE_config_file('config', 'configs/precursor.py',
                                 'Precursor config.')
@@ -51,7 +52,8 @@ def time_ensemble(config, n_members: int, steps: int) -> dict:
   shape = (config.data.window_samples, 3)
   state = ensemble.create_ensemble(model, optax.adam(1e-3), shape,
                                    ensemble.member_seeds(0, n_members), mesh)
-  step = ensemble.jit_ensemble_step(train.train_step, mesh)
+  step = ensemble.jit_ensemble_step(train.make_train_step(precursor, config),
+                                    mesh)
   batch_size = config.train.batch_size
   rng = np.random.default_rng(0)
   batch = {'x': rng.normal(size=(batch_size, *shape)).astype(np.float32),

@@ -25,6 +25,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   arg = config_args.parse_arg(arg, cpu=False, tiny=False, snr=2.0,
                               members=None)
   config = ml_collections.ConfigDict()
+  config.task = 'precursor'
   config.mode = 'train'
   config.seed = 0  # Member i is initialised from fold_in(seed, i).
   config.n_members = 5  # Section 5.2.1 uses 5 seeds.

@@ -22,6 +22,7 @@ from seisjax import ensemble
 from seisjax import input_pipeline
 from seisjax import metrics
 from seisjax import train
+from seisjax.tasks import precursor
 from seisjax.analyses import common
 from seisjax.analyses import evaluators  # pylint: disable=unused-import
 
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 def ensemble_predict_fn(model, variables):
   """A jittable x -> mean precursor probability over the members."""
-  member_predict = train.make_predict(model)
+  member_predict = precursor.make_predict(model)
 
   @jax.jit
   def predict(variables, x):

@@ -1,13 +1,17 @@
-"""Trains the precursor CNN as a seed ensemble and writes its evaluation.
+"""Trains a seed ensemble and writes its evaluation: the shared engine.
 
 `train_and_evaluate(config, workdir)` is the whole run: data, N members
 trained at once (vmap) on a ('member', 'data') mesh, the best weights of each
-member by validation accuracy, Orbax checkpoints that resume, and at the end
-the paper's tables and figures for the best weights (see seisjax/reports.py).
+member by validation score, optional early stopping, Orbax checkpoints that
+resume, and at the end the task's tables and figures for the best weights.
+What differs between the precursor CNN, the picker and the polarity
+classifier (data, loss, validation score, evaluation) comes from the task
+named by `config.task` (seisjax/tasks/).
 """
 
 import collections
 import contextlib
+import functools
 import importlib.metadata
 import json
 import logging
@@ -25,7 +29,7 @@ from seisjax import ensemble
 from seisjax import input_pipeline
 from seisjax import metrics
 from seisjax import models
-from seisjax import reports
+from seisjax import tasks
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +41,19 @@ class Interrupted(Exception):
   """Raised after SIGINT/SIGTERM, once a checkpoint of the step is saved."""
 
 
-def train_step(state: ensemble.TrainState, batch, epoch):
+def train_step(state: ensemble.TrainState, batch, epoch, loss_fn):
   """One optimisation step of one member (vmapped over members by the caller).
 
   Args:
     state: the member's state.
-    batch: {'x': (batch, time, 3), 'label': (batch,)}, shared by members.
-    epoch: scalar; the random input layer's kernel is drawn from it, so it
-      changes every epoch, while dropout changes every step.
+    batch: a dict with 'x' (batch, time, channels) and the task's targets,
+      shared by members.
+    epoch: scalar; the precursor CNN's random input layer is drawn from it,
+      so it changes every epoch, while dropout changes every step.
+    loss_fn: `(outputs, batch) -> (loss, metrics)`, the task's loss.
 
   Returns:
-    The new state and {'loss', 'accuracy'}.
+    The new state and {'loss', **metrics}.
   """
   TRACES['train_step'] += 1
   key = jax.random.wrap_key_data(state.key)
@@ -56,23 +62,27 @@ def train_step(state: ensemble.TrainState, batch, epoch):
           'dropout': jax.random.fold_in(jax.random.fold_in(key, 2),
                                         state.step)}
 
-  def loss_fn(params):
-    logits, updates = state.apply_fn(
+  def loss_and_metrics(params):
+    outputs, updates = state.apply_fn(
         {'params': params, 'batch_stats': state.batch_stats}, batch['x'],
         train=True, rngs=rngs, mutable=['batch_stats'])
-    loss = optax.softmax_cross_entropy_with_integer_labels(
-        logits, batch['label']).mean()
-    return loss, (logits, updates['batch_stats'])
+    loss, step_metrics = loss_fn(outputs, batch)
+    return loss, (step_metrics, updates['batch_stats'])
 
-  (loss, (logits, batch_stats)), grads = jax.value_and_grad(
-      loss_fn, has_aux=True)(state.params)
+  (loss, (step_metrics, batch_stats)), grads = jax.value_and_grad(
+      loss_and_metrics, has_aux=True)(state.params)
   state = state.apply_gradients(grads=grads, batch_stats=batch_stats)
-  accuracy = jnp.mean(jnp.argmax(logits, -1) == batch['label'])
-  return state, {'loss': loss, 'accuracy': accuracy}
+  return state, {'loss': loss, **step_metrics}
+
+
+def make_train_step(task, config):
+  """`train_step` with the loss of `task` (a module of seisjax/tasks/)."""
+  return functools.partial(
+      train_step, loss_fn=functools.partial(task.loss, config=config))
 
 
 def make_optimizer(train_config) -> optax.GradientTransformation:
-  """Adam as in the paper, or SGD with momentum."""
+  """Adam as in both papers, or SGD with momentum."""
   if train_config.optimizer == 'adam':
     return optax.adam(train_config.learning_rate)
   if train_config.optimizer == 'sgd':
@@ -81,32 +91,10 @@ def make_optimizer(train_config) -> optax.GradientTransformation:
                    f'{train_config.optimizer!r}.')
 
 
-def make_predict(model):
-  def predict(variables, x):
-    """Precursor probability of each window: (batch,)."""
-    TRACES['predict'] += 1
-    return jax.nn.softmax(model.apply(variables, x, train=False))[:, 1]
-  return predict
-
-
-def eval_step(predict_fn, variables, window_set, batch_size) -> np.ndarray:
-  """Precursor probabilities of every member on every window: (members, n)."""
-  out = [np.asarray(predict_fn(variables, x))[:, :n]
-         for x, n in window_set.batches(batch_size)]
-  return np.concatenate(out, axis=1)
-
-
-def accuracy(predict_fn, variables, window_set, batch_size) -> np.ndarray:
-  """Accuracy of each member on a labelled window set: (members,)."""
-  probs = eval_step(predict_fn, variables, window_set, batch_size)
-  labels = window_set.per_window(window_set.labels)
-  return (reports.predict(probs) == labels).mean(axis=1)
-
-
 @jax.jit
-def update_best(best, state, val_accuracy, epoch):
-  """Keeps each member's weights where its validation accuracy improved."""
-  improved = val_accuracy > best['val_accuracy']
+def update_best(best, state, val_score, epoch):
+  """Keeps each member's weights where its validation score improved."""
+  improved = val_score > best['val_score']
 
   def pick(new, old):
     return jnp.where(improved.reshape((-1,) + (1,) * (new.ndim - 1)), new,
@@ -115,8 +103,7 @@ def update_best(best, state, val_accuracy, epoch):
   return {'params': jax.tree.map(pick, state.params, best['params']),
           'batch_stats': jax.tree.map(pick, state.batch_stats,
                                       best['batch_stats']),
-          'val_accuracy': jnp.where(improved, val_accuracy,
-                                    best['val_accuracy']),
+          'val_score': jnp.where(improved, val_score, best['val_score']),
           'epoch': jnp.where(improved, epoch, best['epoch'])}
 
 
@@ -126,8 +113,15 @@ def _initial_best(state):
   copy = lambda tree: jax.tree.map(jnp.copy, tree)
   return {'params': copy(state.params),
           'batch_stats': copy(state.batch_stats),
-          'val_accuracy': jnp.full((n,), -1.0), 'epoch': jnp.zeros((n,),
-                                                                   jnp.int32)}
+          'val_score': jnp.full((n,), -jnp.inf),
+          'epoch': jnp.zeros((n,), jnp.int32)}
+
+
+def should_stop(best, epochs_done: int, patience: int) -> bool:
+  """Early stopping: no member improved in the last `patience` epochs."""
+  if patience <= 0:
+    return False
+  return bool(np.all(epochs_done - np.asarray(best['epoch']) >= patience))
 
 
 @contextlib.contextmanager
@@ -168,9 +162,9 @@ def _initial_checkpoint_state(config, mesh):
   """
   model = models.get_model(config.model)
   seeds = ensemble.member_seeds(config.seed, config.n_members)
-  state = ensemble.create_ensemble(model, make_optimizer(config.train),
-                                   (config.data.window_samples, 3), seeds,
-                                   mesh)
+  state = ensemble.create_ensemble(
+      model, make_optimizer(config.train),
+      tasks.get_task(config.task).input_shape(config), seeds, mesh)
   return model, {'train': state, 'best': _initial_best(state)}
 
 
@@ -179,7 +173,7 @@ def load_best(config, workdir: str, mesh):
 
   Returns:
     (model, variables) with variables {'params', 'batch_stats'} stacked over
-    members, as kept by validation accuracy during training.
+    members, as kept by validation score during training.
   """
   model, ckpt_state = _initial_checkpoint_state(config, mesh)
   checkpointer = checkpointing.Checkpointer(
@@ -200,7 +194,8 @@ def train_and_evaluate(config, workdir: str) -> dict:
   mesh = ensemble.make_mesh(config.mesh.member, config.mesh.data)
   ensemble.check_batch(config.train.batch_size, mesh)
   ensemble.check_batch(config.train.eval_batch_size, mesh)
-  datasets = input_pipeline.get_datasets(config.data, config.data.data_dir)
+  task = tasks.get_task(config.task)
+  datasets = task.get_datasets(config)
   _write_run_info(config, workdir, datasets, mesh)
 
   model, ckpt_state = _initial_checkpoint_state(config, mesh)
@@ -219,8 +214,8 @@ def train_and_evaluate(config, workdir: str) -> dict:
     log.info('Resuming from the checkpoint of step %d.', start)
     ckpt_state = checkpointer.restore(start, ckpt_state, iterator)
 
-  step_fn = ensemble.jit_ensemble_step(train_step, mesh)
-  predict_fn = ensemble.jit_ensemble_predict(make_predict(model), mesh)
+  step_fn = ensemble.jit_ensemble_step(make_train_step(task, config), mesh)
+  predict_fn = ensemble.jit_ensemble_predict(task.make_predict(model), mesh)
   writer = metrics.MetricWriter(workdir)
   progress = metrics.Progress(total_steps, config.train.batch_size)
   pending = []  # Metrics of steps not yet checked, kept on device.
@@ -236,14 +231,20 @@ def train_and_evaluate(config, workdir: str) -> dict:
           f'Non-finite loss by step {step} in members {bad}. The last good '
           f'checkpoint (step {checkpointer.latest_step()}) is in {workdir}; '
           'lower the learning rate or check the data.')
-    scalars = {'train_loss': loss.mean(0),
-               'train_accuracy': stacked['accuracy'].mean(0)}
+    scalars = {f'train_{k}': v.mean(0) for k, v in stacked.items()}
     writer.write_scalars(step, scalars)
-    log.info('%s | loss %.4f acc %.3f', progress.line(step), loss.mean(),
-             scalars['train_accuracy'].mean())
+    log.info('%s | %s', progress.line(step), ' '.join(
+        f'{k[6:]} {v.mean():.4g}' for k, v in scalars.items()))
 
+  patience = config.train.get('patience', 0)
   with _stop_on_signals() as stop:
     for step in range(start + 1, total_steps + 1):
+      epochs_done = (step - 1) // steps_per_epoch
+      if (step - 1) % steps_per_epoch == 0 and should_stop(
+          ckpt_state['best'], epochs_done, patience):
+        log.info('Early stop after epoch %d: no member improved its '
+                 'validation score in %d epochs.', epochs_done, patience)
+        break
       epoch = (step - 1) // steps_per_epoch
       batch = next(iterator)
       ckpt_state['train'], step_metrics = step_fn(
@@ -254,17 +255,17 @@ def train_and_evaluate(config, workdir: str) -> dict:
         check_and_log(step)
       if end_of_epoch:
         state = ckpt_state['train']
-        val_accuracy = accuracy(
+        val_score, val_scalars = task.validate(
             predict_fn, {'params': state.params,
                          'batch_stats': state.batch_stats},
-            datasets.val, config.train.eval_batch_size)
+            datasets.val, config)
         ckpt_state['best'] = update_best(ckpt_state['best'], state,
-                                         jnp.asarray(val_accuracy),
+                                         jnp.asarray(val_score),
                                          jnp.int32(epoch + 1))
-        writer.write_scalars(step, {'epoch': epoch + 1,
-                                    'val_accuracy': val_accuracy})
-        log.info('epoch %d: validation accuracy per member %s', epoch + 1,
-                 np.round(val_accuracy, 3).tolist())
+        writer.write_scalars(step, {'epoch': epoch + 1, **val_scalars})
+        log.info('epoch %d: %s', epoch + 1, ', '.join(
+            f'{k} per member {np.round(v, 4).tolist()}'
+            for k, v in val_scalars.items()))
       if end_of_epoch or stop.is_set():
         if pending:
           check_and_log(step)
@@ -278,37 +279,5 @@ def train_and_evaluate(config, workdir: str) -> dict:
 
   best = ckpt_state['best']
   variables = {'params': best['params'], 'batch_stats': best['batch_stats']}
-  return evaluate(config, workdir, datasets, predict_fn, variables,
-                  best_epoch=np.asarray(best['epoch']))
-
-
-def evaluate(config, workdir, datasets, predict_fn, variables, best_epoch):
-  """Writes the tables and figures of the final ensemble; returns summary."""
-  batch = config.train.eval_batch_size
-  train, test_all = datasets.train, datasets.test_all
-  test_probs = eval_step(predict_fn, variables, test_all, batch)
-  test_labels = test_all.per_window(test_all.labels)
-  is_labelled = test_labels != input_pipeline.UNLABELLED
-  summary = reports.write_precursor_report(
-      workdir,
-      train=reports.SplitPredictions(
-          eval_step(predict_fn, variables, train, batch),
-          train.per_window(train.labels), train.per_window(train.events)),
-      test=reports.SplitPredictions(
-          test_probs[:, is_labelled], test_labels[is_labelled],
-          test_all.per_window(test_all.events)[is_labelled]),
-      all_interval_probs=test_probs,
-      all_interval_intervals=test_all.per_window(test_all.intervals),
-      n_intervals=config.data.n_intervals,
-      interval_s=config.data.interval_samples / config.data.sampling_rate)
-  summary['best_epoch'] = best_epoch.tolist()
-  summary['test_events'] = datasets.splits['test'].tolist()
-  with open(os.path.join(workdir, 'summary.json'), 'w') as f:
-    json.dump(summary, f, indent=2)
-  for i, acc in enumerate(summary['member_test_accuracy']):
-    log.info('member %d (seed %d): test accuracy %.4f', i,
-                 config.seed + i, acc)
-  log.info('ensemble of %d: test accuracy %.4f, score (TPR-FPR) %s',
-               len(summary['member_test_accuracy']), summary['test_accuracy'],
-               summary['test_score'])
-  return summary
+  return task.evaluate(config, workdir, datasets, predict_fn, variables,
+                       best_epoch=np.asarray(best['epoch']))

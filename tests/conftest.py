@@ -2,6 +2,8 @@
 
 import pytest
 
+from configs import picker
+from configs import polarity
 from configs import precursor
 from seisjax import train
 
@@ -40,3 +42,33 @@ def null_run(data_dir, tmp_path_factory):
   summary = train.train_and_evaluate(_tiny_config(data_dir, 'tiny,snr=0'),
                                      workdir)
   return workdir, summary
+
+
+def _tiny_pick_config(name, data_dir, **train_overrides):
+  module = {'picker': picker, 'polarity': polarity}[name]
+  config = module.get_config('tiny')
+  config.data.data_dir = data_dir
+  config.train.update(train_overrides)
+  return config
+
+
+@pytest.fixture(scope='session')
+def tiny_pick_config():
+  """(name, data_dir, **train_overrides) -> a tiny picker/polarity config."""
+  return _tiny_pick_config
+
+
+@pytest.fixture(scope='session')
+def picker_run(data_dir, tmp_path_factory):
+  """(workdir, summary) of a tiny picker run on synthetic picks."""
+  workdir = str(tmp_path_factory.mktemp('picker'))
+  return workdir, train.train_and_evaluate(
+      _tiny_pick_config('picker', data_dir), workdir)
+
+
+@pytest.fixture(scope='session')
+def polarity_run(data_dir, tmp_path_factory):
+  """(workdir, summary) of a tiny polarity run on synthetic picks."""
+  workdir = str(tmp_path_factory.mktemp('polarity'))
+  return workdir, train.train_and_evaluate(
+      _tiny_pick_config('polarity', data_dir), workdir)

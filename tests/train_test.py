@@ -143,6 +143,7 @@ _SHARDED = r'''
 import jax, jax.numpy as jnp, numpy as np, optax
 from configs import precursor
 from seisjax import ensemble, models, train
+from seisjax.tasks import precursor as task
 config = precursor.get_config('tiny')
 model = models.get_model(config.model)
 tx = optax.sgd(1e-2, momentum=0.9)  # See test_member_equals_solo_run.
@@ -152,7 +153,8 @@ batches = [{'x': rng.normal(size=(8, *shape)).astype(np.float32),
             'label': rng.integers(0, 2, 8).astype(np.int32)} for _ in range(3)]
 def run(mesh):
   state = ensemble.create_ensemble(model, tx, shape, [0, 1], mesh)
-  step = ensemble.jit_ensemble_step(train.train_step, mesh)
+  step = ensemble.jit_ensemble_step(train.make_train_step(task, config),
+                                    mesh)
   for i, batch in enumerate(batches):
     state, _ = step(state, batch, jnp.int32(i))
   return jax.tree.map(np.asarray, state.params), state

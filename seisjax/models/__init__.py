@@ -1,8 +1,9 @@
 """Flax models, built from `config.model` by `get_model`."""
 
+from seisjax.models.picker_cnn import PickerCNN
 from seisjax.models.precursor_cnn import PrecursorCNN
 
-_MODELS = {'precursor_cnn': PrecursorCNN}
+_MODELS = {'precursor_cnn': PrecursorCNN, 'picker_cnn': PickerCNN}
 
 
 def get_model(model_config):

@@ -1,0 +1,1 @@
+"""TFDS builder; see the *_dataset_builder.py module."""

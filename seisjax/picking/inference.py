@@ -1,0 +1,89 @@
+"""A trained picker or polarity ensemble, loaded from its workdir.
+
+  ensemble = load_ensemble('runs/picker_cpu')
+  picks = ensemble(windows)  # (members, n) samples from each window start
+
+Any ensemble size loads: the config saved with the run says how many
+members there are; the best weights of each (by validation loss) are used.
+"""
+
+import json
+import os
+
+import ml_collections
+import numpy as np
+
+from seisjax import ensemble as ensemble_lib
+from seisjax import tasks
+from seisjax import train
+from seisjax.picking import records
+
+
+def _tuples(value):
+  """JSON lists back to the tuples the configs use."""
+  if isinstance(value, dict):
+    return {k: _tuples(v) for k, v in value.items()}
+  if isinstance(value, list):
+    return tuple(_tuples(v) for v in value)
+  return value
+
+
+def load_config(workdir: str) -> ml_collections.ConfigDict:
+  """The config a run saved in `<workdir>/config.json`."""
+  path = os.path.join(workdir, 'config.json')
+  if not os.path.exists(path):
+    raise FileNotFoundError(f'No config.json in {workdir}: is it the workdir '
+                            'of a training run?')
+  with open(path) as f:
+    return ml_collections.ConfigDict(_tuples(json.load(f)))
+
+
+class Ensemble:
+  """Calls every member on windows; see `__call__`."""
+
+  def __init__(self, config, workdir: str):
+    if config.task not in ('picker', 'polarity'):
+      raise ValueError(f'A {config.task!r} run is not a picker or polarity '
+                       'model.')
+    self.config = config
+    self.task = config.task
+    mesh = ensemble_lib.make_mesh(config.mesh.member, config.mesh.data)
+    model, self.variables = train.load_best(config, workdir, mesh)
+    self.n_members = config.n_members
+    self._predict = ensemble_lib.jit_ensemble_predict(
+        tasks.get_task(config.task).make_predict(model), mesh)
+
+  def __call__(self, windows: np.ndarray) -> np.ndarray:
+    """Every member's output on `windows`.
+
+    Args:
+      windows: (n, 400) preprocessed windows at 100 Hz (seisjax.picking.
+        records.preprocess), not normalised: this divides them by their
+        peak, as in training.
+
+    Returns:
+      picker: (members, n) pick in samples from each window start;
+      polarity: (members, n, 3) probabilities of down, up, unknown.
+    """
+    windows = np.asarray(windows, np.float32)
+    if windows.ndim != 2 or windows.shape[1] != records.WINDOW_SAMPLES:
+      raise ValueError(f'Expected windows of shape (n, '
+                       f'{records.WINDOW_SAMPLES}), got {windows.shape}.')
+    x = records.normalize(windows)[..., None]
+    batch = self.config.train.eval_batch_size
+    out = []
+    for begin in range(0, len(x), batch):
+      chunk = x[begin:begin + batch]
+      n = len(chunk)
+      chunk = np.concatenate([chunk, np.zeros((batch - n, *x.shape[1:]),
+                                              x.dtype)])
+      out.append(np.asarray(self._predict(self.variables, chunk))[:, :n])
+    if not out:
+      shape = (self.n_members, 0) + ((3,) if self.task == 'polarity' else ())
+      return np.zeros(shape, np.float32)
+    return np.concatenate(out, axis=1)
+
+
+def load_ensemble(workdir: str) -> Ensemble:
+  """The ensemble trained in `workdir` (a picker or polarity run)."""
+  return Ensemble(load_config(workdir), workdir)

@@ -1,0 +1,366 @@
+"""Synthetic P arrivals in realistic noise, for picking and first motion.
+
+Each event has a magnitude (Gutenberg-Richter, b = 1), a depth and a random
+double-couple mechanism. Each of its stations has an epicentral distance,
+an azimuth and the first-arriving ray (direct Pg or head-wave Pn) in a
+two-layer crust, which give the travel time and the takeoff angle. The
+vertical velocity the station records (in counts) is
+
+  Brune omega-squared source (corner frequency from the magnitude and a
+    random stress drop)
+  x causal attenuation exp(-pi f t*), t* = travel time / Q + site kappa
+  x P radiation pattern / hypocentral distance x a random site factor,
+
+followed by a scattered coda that decays exponentially and, where it falls
+in the record, an S arrival. Emergent onsets have a stronger coda and a P
+wave train that grows over 0.1-0.5 s, so their first motion is weak. The
+onset is at an integer sample and the signal is exactly zero before it.
+Noise is Peterson-model noise (`noise.synthetic_noise`) or random pieces of
+a real vertical recording scaled to a Peterson level.
+
+The raw trace has PRE_ROLL samples before the record so that the causal
+band-pass of `records.make_record` settles: the record is preprocessed
+exactly like real data. The label is the true onset. Polarity is the sign
+of the P radiation pattern, UNKNOWN where the first peak, as recorded, is
+below 3 times the RMS of the noise before P, about its largest excursions
+in 1 s (DESIGN.md: "unknown where the onset is below noise"). `snr_db` is
+what a reader of real data computes from the record (see `snr_db`).
+
+Record (seed, event, station) depends on these three numbers only.
+"""
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import obspy
+import scipy.signal
+
+from seisjax.picking import records
+from seisjax.synthetic import noise as noise_lib
+
+FS = records.SAMPLING_RATE
+PRE_ROLL = 400  # 4 s for the causal band-pass to settle.
+RAW_SAMPLES = PRE_ROLL + records.RECORD_SAMPLES
+P_INDEX = PRE_ROLL + records.P_SAMPLE
+SNR_SAMPLES = 100  # 1 s either side of P for snr_db.
+# Crust over mantle, P velocities in km/s, a common southern California
+# simplification (Hadley and Kanamori, 1977).
+CRUST_KM, V_CRUST, V_MANTLE = 30.0, 6.2, 7.9
+VP_VS = 1.73
+DENSITY, VP = 2700.0, 6200.0  # kg/m^3, m/s at the source.
+MEAN_RADIATION = np.sqrt(4.0 / 15.0)  # RMS of the P pattern over the sphere.
+# The band-pass of `records.preprocess`, designed once: ObsPy's `bandpass`
+# redesigns it on every call, which would dominate the build time.
+_SOS = scipy.signal.butter(records.CORNERS, records.BAND, 'bandpass', fs=FS,
+                           output='sos')
+
+
+def radiation_p(strike, dip, rake, azimuth, takeoff):
+  """P radiation pattern of a double couple (Aki and Richards, eq. 4.88).
+
+  Positive values are compressions: first motion up at the surface.
+
+  Args:
+    strike, dip, rake: fault plane in degrees (Aki and Richards convention).
+    azimuth: station azimuth from the source, degrees clockwise from north.
+    takeoff: ray takeoff angle in degrees from the downward vertical
+      (0 = down, 90 = horizontal, 180 = up), as in QuakeML and TauP.
+
+  Returns:
+    The pattern in [-1, 1], broadcast over the arguments.
+  """
+  s, d, r, a, i = (np.radians(x) for x in (strike, dip, rake, azimuth,
+                                           takeoff))
+  phi = a - s
+  return (np.cos(r) * np.sin(d) * np.sin(i)**2 * np.sin(2 * phi)
+          - np.cos(r) * np.cos(d) * np.sin(2 * i) * np.cos(phi)
+          + np.sin(r) * np.sin(2 * d) * (np.cos(i)**2
+                                         - np.sin(i)**2 * np.sin(phi)**2)
+          + np.sin(r) * np.cos(2 * d) * np.sin(2 * i) * np.sin(phi))
+
+
+def first_arrival(distance_km: float, depth_km: float) -> tuple[float, float]:
+  """Travel time (s) and takeoff angle (degrees, 0 = down) of the first P.
+
+  Direct Pg leaves upwards; beyond the crossover distance the head wave Pn,
+  leaving downwards at the critical angle, arrives first.
+  """
+  critical = np.arcsin(V_CRUST / V_MANTLE)
+  direct = np.hypot(distance_km, depth_km) / V_CRUST
+  head = (distance_km / V_MANTLE
+          + (2 * CRUST_KM - depth_km) * np.cos(critical) / V_CRUST)
+  if distance_km > (2 * CRUST_KM - depth_km) * np.tan(critical) and (
+      head < direct):
+    return float(head), float(np.degrees(critical))
+  return float(direct), float(180.0 - np.degrees(
+      np.arctan2(distance_km, depth_km)))
+
+
+def corner_frequency(magnitude: float, stress_drop_mpa: float) -> float:
+  """Brune (1970) corner frequency in Hz, times 1.5 for P (Madariaga)."""
+  moment = 10.0 ** (1.5 * magnitude + 9.1)  # N m
+  return 1.5 * 0.49 * VP / VP_VS * (stress_drop_mpa * 1e6 / moment) ** (1 / 3)
+
+
+def velocity_pulse(n_samples: int, corner_hz: float,
+                   t_star: float) -> np.ndarray:
+  """Causal velocity pulse of an omega-squared source of unit level.
+
+  The displacement spectrum is 1 / (1 + (f/fc)^2) * exp(-pi f t*), made
+  minimum phase (causal, no energy before the onset) with the real
+  cepstrum.
+
+  Args:
+    n_samples: output length at 100 Hz.
+    corner_hz: corner frequency.
+    t_star: attenuation t* in s.
+
+  Returns:
+    (n_samples,) velocity, spectrum 2 pi f / (1 + (f/fc)^2) exp(-pi f t*)
+    up to 50 Hz; the first sample is positive.
+  """
+  n_fft = 2048  # 20 s: no wrap-around of the pulse into the record.
+  f = np.fft.rfftfreq(n_fft, 1 / FS)
+  # The last factor undoes the sinc response of the first difference below
+  # (which keeps the velocity causal), so velocity has the exact spectrum.
+  log_amplitude = (-np.log1p((f / corner_hz)**2) - np.pi * f * t_star
+                   - np.log(np.sinc(f / FS)))
+  cepstrum = np.fft.irfft(log_amplitude, n_fft)
+  cepstrum[1:n_fft // 2] *= 2  # Fold the anticausal part onto the causal.
+  cepstrum[n_fft // 2 + 1:] = 0
+  displacement = np.fft.irfft(np.exp(np.fft.rfft(cepstrum)), n_fft) * FS
+  return np.diff(displacement[:n_samples], prepend=0.0) * FS
+
+
+def _coda(rng, pulse: np.ndarray, decay_s: float) -> np.ndarray:
+  """Scattered waves: enveloped white noise through `pulse`, unit peak RMS.
+
+  The envelope grows over ~0.2 s, so the direct first motion stays clean.
+  """
+  t = np.arange(max(len(pulse), 1000)) / FS  # Long enough for the peak.
+  envelope = (1 - np.exp(-(t / 0.2)**2)) * np.exp(-t / decay_s)
+  coda = np.convolve(rng.standard_normal(len(pulse)) * envelope[:len(pulse)],
+                     pulse)[:len(pulse)]
+  return coda / np.sqrt(np.sum(pulse**2)) / envelope.max()
+
+
+def _rng(*key: int) -> np.random.Generator:
+  return np.random.default_rng(np.random.SeedSequence(key))
+
+
+def event_source(seed: int, event: int, *,
+                 magnitude_range=(0.5, 4.5),
+                 stations_per_event=(3, 8)) -> dict:
+  """Magnitude, depth, mechanism, stress drop and station count of an event.
+
+  Magnitudes follow Gutenberg-Richter with b = 1 truncated to the range;
+  mechanisms are uniform random double couples (strike and rake uniform,
+  cos(dip) uniform).
+  """
+  rng = _rng(seed, event)
+  low, high = magnitude_range
+  u = rng.uniform()
+  magnitude = low - np.log10(1 - u * (1 - 10.0 ** (low - high)))
+  return {'magnitude': float(magnitude),
+          'depth_km': rng.uniform(2.0, 20.0),
+          'strike': rng.uniform(0, 360),
+          'dip': np.degrees(np.arccos(rng.uniform())),
+          'rake': rng.uniform(-180, 180),
+          'stress_drop_mpa': 10 ** rng.uniform(-0.5, 1.5),
+          'n_stations': int(rng.integers(stations_per_event[0],
+                                         stations_per_event[1] + 1))}
+
+
+def _band_power(level: float) -> float:
+  """Mean power (counts^2) of Peterson noise after the record band-pass."""
+  f, h = scipy.signal.sosfreqz(_SOS, 4096, fs=FS)
+  return float(np.sum(noise_lib.velocity_psd(f, level) * np.abs(h)**2)
+               * (f[1] - f[0]))
+
+
+def _noise(rng, level: float, pieces) -> np.ndarray:
+  """RAW_SAMPLES of vertical noise in counts at a Peterson `level`."""
+  if not pieces:
+    # Levels that drift over hours are constant over 10 s: `level` alone.
+    return noise_lib.synthetic_noise(
+        rng, RAW_SAMPLES, FS, level=level, microseism_strength=0.0,
+        cultural_strength=0.0, transient_rate=0.0)[:, 2].astype(np.float64)
+  lengths = np.array([len(p) for p in pieces], np.float64)
+  piece = pieces[rng.choice(len(pieces), p=lengths / lengths.sum())]
+  start = rng.integers(len(piece) - RAW_SAMPLES + 1)
+  x = piece[start:start + RAW_SAMPLES].astype(np.float64)
+  # Real files come in unknown units: fix the level so the SNR
+  # distribution is that of synthetic noise.
+  power = np.mean(scipy.signal.sosfilt(_SOS, x - x.mean())[PRE_ROLL:]**2)
+  return x * np.sqrt(_band_power(level) / max(power, 1e-30))
+
+
+def _signal(rng, info: dict) -> np.ndarray:
+  """P, its coda and S in counts, (RAW_SAMPLES,), zero before P_INDEX."""
+  n = RAW_SAMPLES - P_INDEX
+  moment = 10.0 ** (1.5 * info['magnitude'] + 9.1)
+  hypocentral_m = 1e3 * np.hypot(info['distance_km'], info['depth_km'])
+  # Far-field P displacement per unit radiation, x2 at the free surface,
+  # with a log-normal site factor; counts per m/s of the sensor.
+  scale = (2 * moment / (4 * np.pi * DENSITY * VP**3 * hypocentral_m)
+           * rng.lognormal(0.0, 0.5) * noise_lib.GAIN)
+  pulse = velocity_pulse(n, info['corner_hz'], info['t_star'])
+  # Scattered energy comes from the whole focal sphere: the coda keeps
+  # near-nodal arrivals visible while their first motion is weak.
+  coda = _coda(rng, pulse, rng.uniform(0.5, 3.0)) * (
+      np.abs(pulse).max() * MEAN_RADIATION
+      * rng.uniform(*((0.5, 1.5) if info['emergent'] else (0.1, 0.5))))
+  p_wave = info['radiation'] * pulse + coda
+  if info['emergent']:
+    # Scattering spreads the onset: the first motion is a small part of a
+    # wave train that grows over rise_s, as analysts see emergent P.
+    p_wave *= np.minimum((np.arange(n) + 1) / (info['rise_s'] * FS), 1.0)
+  signal = np.zeros(RAW_SAMPLES)
+  signal[P_INDEX:] = scale * p_wave
+  s_lag = int(round(info['travel_time'] * (VP_VS - 1) * FS))
+  if s_lag < n:
+    # S on the vertical: (vp/vs)^3 stronger at the source, a lower corner,
+    # Q_S = 0.45 Q_P, and a random SV radiation and projection.
+    s_pulse = velocity_pulse(
+        n - s_lag, info['corner_hz'] / 1.5,
+        VP_VS * info['travel_time'] / (0.45 * info['q']) + info['kappa'])
+    s_pulse *= VP_VS**3 * rng.uniform(0.1, 0.6) * rng.choice([-1, 1])
+    s_coda = _coda(rng, s_pulse, rng.uniform(0.5, 3.0))
+    signal[P_INDEX + s_lag:] += scale * (
+        s_pulse + 0.5 * np.abs(s_pulse).max() * s_coda)
+  return signal
+
+
+def station_parts(seed: int, event: int, station: int, *, noise_pieces=(),
+                  level_range=(0.2, 0.6), emergent_fraction=0.3,
+                  max_distance_km=150.0, **event_kwargs):
+  """Raw noise and signal of one station, before preprocessing.
+
+  Args:
+    seed, event, station: the record's key.
+    noise_pieces: real 100 Hz vertical noise from `load_vertical_noise`;
+      synthetic Peterson noise when empty.
+    level_range: the Peterson noise level (0 NLNM, 1 NHNM) is uniform here.
+    emergent_fraction: probability of an emergent onset.
+    max_distance_km: epicentral distances are log-uniform from 3 km to
+      the smaller of this and a magnitude-dependent detection range.
+    **event_kwargs: passed to `event_source`.
+
+  Returns:
+    (noise, signal, info): float64 (RAW_SAMPLES,) counts with the onset at
+    P_INDEX (signal is zero before it), and a dict of the source, path and
+    station parameters, including `radiation` (its sign is the polarity).
+  """
+  info = event_source(seed, event, **event_kwargs)
+  rng, noise_rng = _rng(seed, event, station, 0), _rng(seed, event, station, 1)
+  # Catalogues list picks where a network detects the event: small events
+  # are only seen nearby.
+  reach = min(max_distance_km, 10 ** (0.5 * info['magnitude'] + 0.8))
+  distance = np.exp(rng.uniform(np.log(3.0), np.log(max(reach, 3.0))))
+  travel, takeoff = first_arrival(distance, info['depth_km'])
+  emergent = bool(rng.uniform() < emergent_fraction)
+  info.update(
+      distance_km=distance, azimuth=rng.uniform(0, 360), takeoff=takeoff,
+      travel_time=travel, q=rng.uniform(200, 1000), emergent=emergent,
+      rise_s=rng.uniform(0.1, 0.5) if emergent else 0.0,
+      level=rng.uniform(*level_range), kappa=rng.uniform(0.01, 0.04),
+      corner_hz=corner_frequency(info['magnitude'], info['stress_drop_mpa']))
+  info['radiation'] = float(radiation_p(
+      info['strike'], info['dip'], info['rake'], info['azimuth'], takeoff))
+  # Path attenuation plus the near-surface kappa (Anderson and Hough).
+  info['t_star'] = travel / info['q'] + info['kappa']
+  signal = _signal(rng, info)
+  return _noise(noise_rng, info['level'], noise_pieces), signal, info
+
+
+def first_motion(signal: np.ndarray) -> tuple[int, float]:
+  """The first peak of the band-passed signal: the analyst's first motion.
+
+  Args:
+    signal: (RAW_SAMPLES,) raw signal, onset at P_INDEX.
+
+  Returns:
+    (samples after the onset, signed amplitude) of the first local extremum
+    of the signal through the causal 1-20 Hz band-pass of the records.
+  """
+  y = scipy.signal.sosfilt(_SOS, signal)[P_INDEX:]
+  turns = np.flatnonzero(np.diff(np.sign(np.diff(y))) != 0)
+  lag = int(turns[0] + 1 if len(turns) else len(y) - 1)
+  return lag, float(y[lag])
+
+
+def snr_db(waveform: np.ndarray, p_sample: int = records.P_SAMPLE) -> float:
+  """10 log10 of the power in the 1 s from P over that in the 1 s before."""
+  after = np.mean(np.square(waveform[p_sample:p_sample + SNR_SAMPLES],
+                            dtype=np.float64))
+  before = np.mean(np.square(waveform[p_sample - SNR_SAMPLES:p_sample],
+                             dtype=np.float64))
+  return float(10 * np.log10(after / max(before, 1e-30)))
+
+
+def station_record(seed: int, event: int, station: int, *,
+                   min_first_motion: float = 3.0, **kwargs) -> dict:
+  """One preprocessed record (`records.make_record`) of a station.
+
+  Args:
+    seed, event, station: the record's key.
+    min_first_motion: polarity is UNKNOWN unless the first peak of the
+      signal, read on the record, exceeds this multiple of the RMS of the
+      record's 1 s before P, with the sign of the radiation pattern.
+    **kwargs: passed to `station_parts`.
+
+  Returns:
+    A record dict, event id 'syn%06d' and trace '<event>.S<station>'.
+  """
+  noise, signal, info = station_parts(seed, event, station, **kwargs)
+  record = records.make_record(
+      noise + signal, FS, P_INDEX, event=f'syn{event:06d}',
+      trace=f'syn{event:06d}.S{station:02d}',
+      distance_km=info['distance_km'], magnitude=info['magnitude'])
+  waveform = record['waveform']
+  noise_rms = np.sqrt(np.mean(np.square(
+      waveform[records.P_SAMPLE - SNR_SAMPLES:records.P_SAMPLE],
+      dtype=np.float64)))
+  lag, motion = first_motion(signal)
+  # The first peak as recorded, noise included, must stand out with the
+  # radiation's sign: a coda wiggle can come first near a nodal plane, and
+  # noise can mask or flip a weak first peak.
+  seen = waveform[records.P_SAMPLE + lag] * np.sign(info['radiation'])
+  if (seen < min_first_motion * noise_rms
+      or motion * info['radiation'] <= 0):
+    record['polarity'] = np.int32(records.UNKNOWN)
+  else:
+    record['polarity'] = np.int32(records.UP if motion > 0 else records.DOWN)
+  record['snr_db'] = np.float32(snr_db(waveform))
+  return record
+
+
+def load_vertical_noise(paths: str | os.PathLike | Sequence) -> list:
+  """Contiguous vertical traces of real noise, detrended, at 100 Hz.
+
+  Args:
+    paths: file path(s) or glob(s) `obspy.read` accepts; traces whose
+      channel does not end in Z are ignored, gaps split traces.
+
+  Returns:
+    A list of float32 arrays, each at least RAW_SAMPLES long.
+
+  Raises:
+    ValueError: when no vertical trace is long enough.
+  """
+  if isinstance(paths, (str, os.PathLike)):
+    paths = [paths]
+  stream = obspy.Stream()
+  for path in paths:
+    stream += obspy.read(str(path))
+  pieces = []
+  for trace in stream.select(component='Z'):
+    x = scipy.signal.detrend(np.asarray(trace.data, np.float64))
+    x = records.resample(x, trace.stats.sampling_rate)
+    if len(x) >= RAW_SAMPLES and np.all(np.isfinite(x)):
+      pieces.append(x.astype(np.float32))
+  if not pieces:
+    raise ValueError(f'no vertical trace of at least {RAW_SAMPLES / FS:g} s '
+                     f'at 100 Hz in {paths}; found {stream}')
+  return pieces

@@ -1,0 +1,95 @@
+"""The precursor task (Ong et al.): noise vs precursor windows.
+
+The engine (seisjax/train.py) asks a task for its data, loss, validation
+score and final evaluation; this module answers for the precursor CNN.
+"""
+
+import json
+import logging
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from seisjax import input_pipeline
+from seisjax import reports
+
+log = logging.getLogger(__name__)
+
+
+def get_datasets(config):
+  return input_pipeline.get_datasets(config.data, config.data.data_dir)
+
+
+def input_shape(config) -> tuple[int, int]:
+  return (config.data.window_samples, 3)
+
+
+def loss(logits, batch, config):
+  """Softmax cross-entropy on the noise (0) / precursor (1) labels."""
+  del config  # Nothing to configure.
+  value = optax.softmax_cross_entropy_with_integer_labels(
+      logits, batch['label']).mean()
+  accuracy = jnp.mean(jnp.argmax(logits, -1) == batch['label'])
+  return value, {'accuracy': accuracy}
+
+
+def make_predict(model):
+  def predict(variables, x):
+    """Precursor probability of each window: (batch,)."""
+    return jax.nn.softmax(model.apply(variables, x, train=False))[:, 1]
+  return predict
+
+
+def eval_step(predict_fn, variables, window_set, batch_size) -> np.ndarray:
+  """Precursor probabilities of every member on every window: (members, n)."""
+  out = [np.asarray(predict_fn(variables, x))[:, :n]
+         for x, n in window_set.batches(batch_size)]
+  return np.concatenate(out, axis=1)
+
+
+def accuracy(predict_fn, variables, window_set, batch_size) -> np.ndarray:
+  """Accuracy of each member on a labelled window set: (members,)."""
+  probs = eval_step(predict_fn, variables, window_set, batch_size)
+  labels = window_set.per_window(window_set.labels)
+  return (reports.predict(probs) == labels).mean(axis=1)
+
+
+def validate(predict_fn, variables, val, config):
+  """Validation accuracy per member: the score (higher is better)."""
+  value = accuracy(predict_fn, variables, val, config.train.eval_batch_size)
+  return value, {'val_accuracy': value}
+
+
+def evaluate(config, workdir, datasets, predict_fn, variables, best_epoch):
+  """Writes the tables and figures of the final ensemble; returns summary."""
+  batch = config.train.eval_batch_size
+  train, test_all = datasets.train, datasets.test_all
+  test_probs = eval_step(predict_fn, variables, test_all, batch)
+  test_labels = test_all.per_window(test_all.labels)
+  is_labelled = test_labels != input_pipeline.UNLABELLED
+  summary = reports.write_precursor_report(
+      workdir,
+      train=reports.SplitPredictions(
+          eval_step(predict_fn, variables, train, batch),
+          train.per_window(train.labels), train.per_window(train.events)),
+      test=reports.SplitPredictions(
+          test_probs[:, is_labelled], test_labels[is_labelled],
+          test_all.per_window(test_all.events)[is_labelled]),
+      all_interval_probs=test_probs,
+      all_interval_intervals=test_all.per_window(test_all.intervals),
+      n_intervals=config.data.n_intervals,
+      interval_s=config.data.interval_samples / config.data.sampling_rate)
+  summary['best_epoch'] = best_epoch.tolist()
+  summary['test_events'] = datasets.splits['test'].tolist()
+  with open(os.path.join(workdir, 'summary.json'), 'w') as f:
+    json.dump(summary, f, indent=2)
+  for i, acc in enumerate(summary['member_test_accuracy']):
+    log.info('member %d (seed %d): test accuracy %.4f', i, config.seed + i,
+             acc)
+  log.info('ensemble of %d: test accuracy %.4f, score (TPR-FPR) %s',
+           len(summary['member_test_accuracy']), summary['test_accuracy'],
+           summary['test_score'])
+  return summary

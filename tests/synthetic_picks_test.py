@@ -1,0 +1,273 @@
+"""Tests for seisjax.synthetic.picks and the synthetic_picks TFDS builder."""
+
+import pathlib
+
+import numpy as np
+import pytest
+import scipy.signal
+
+from seisjax.picking import records
+from seisjax.synthetic import picks
+from seisjax_datasets.synthetic_picks import (
+    synthetic_picks_dataset_builder as builder_lib)
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+REAL_NOISE = (ROOT.parent / 'shared' / 'data' / 'continuous'
+              / 'YA.UV06.00.HHZ.D.2010.244')
+TINY = dict(n_events=40)
+
+
+def _sign(polarity):
+  return {records.UP: 1.0, records.DOWN: -1.0}[int(polarity)]
+
+
+def _noise_rms(waveform):
+  return np.sqrt(np.mean(np.square(
+      waveform[records.P_SAMPLE - 100:records.P_SAMPLE], dtype=np.float64)))
+
+
+@pytest.fixture(scope='module')
+def tiny(tmp_path_factory):
+  """(builder, list of records, list of (event, station)) of a tiny build."""
+  builder = builder_lib.Builder(config=builder_lib.make_config(**TINY),
+                                data_dir=str(tmp_path_factory.mktemp('tfds')))
+  builder.download_and_prepare()
+  source = builder.as_data_source(builder_lib.SPLIT)
+  keys = [(e, s) for e in range(TINY['n_events'])
+          for s in range(picks.event_source(0, e)['n_stations'])]
+  return builder, [source[i] for i in range(len(source))], keys
+
+
+# ---------------------------------------------------------------- physics
+
+
+def _radiation_from_tensor(strike, dip, rake, azimuth, takeoff):
+  """2 (g.n)(g.d) in north-east-down axes (Aki and Richards 4.83, 4.84)."""
+  s, d, r, a, i = np.radians([strike, dip, rake, azimuth, takeoff])
+  normal = np.array([-np.sin(d) * np.sin(s), np.sin(d) * np.cos(s),
+                     -np.cos(d)])
+  slip = np.array([np.cos(r) * np.cos(s) + np.cos(d) * np.sin(r) * np.sin(s),
+                   np.cos(r) * np.sin(s) - np.cos(d) * np.sin(r) * np.cos(s),
+                   -np.sin(r) * np.sin(d)])
+  ray = np.array([np.sin(i) * np.cos(a), np.sin(i) * np.sin(a), np.cos(i)])
+  return 2 * (ray @ normal) * (ray @ slip)
+
+
+def test_radiation_pattern_matches_moment_tensor():
+  rng = np.random.default_rng(0)
+  for _ in range(50):
+    angles = rng.uniform([0, 0, -180, 0, 0], [360, 90, 180, 360, 180])
+    np.testing.assert_allclose(picks.radiation_p(*angles),
+                               _radiation_from_tensor(*angles), atol=1e-12)
+
+
+@pytest.mark.parametrize('mechanism, azimuth, takeoff, want', [
+    ((0, 90, 0), 45, 90, 1.0),     # strike-slip, compressional quadrant
+    ((0, 90, 0), 135, 90, -1.0),   # dilatational quadrant
+    ((0, 45, 90), 0, 0, 1.0),      # thrust: compression straight down
+    ((0, 45, -90), 0, 0, -1.0),    # normal fault: dilatation down
+    ((0, 30, 90), 90, 30, np.sqrt(3) / 2),  # takeoff 0 = down, not up:
+    ((0, 30, 90), 90, 150, 0.0),            # these two differ.
+])
+def test_radiation_pattern_signs(mechanism, azimuth, takeoff, want):
+  np.testing.assert_allclose(picks.radiation_p(*mechanism, azimuth, takeoff),
+                             want, atol=1e-12)
+
+
+def test_first_arrival_pg_then_pn():
+  time, takeoff = picks.first_arrival(10.0, 10.0)
+  np.testing.assert_allclose(time, np.hypot(10, 10) / picks.V_CRUST)
+  np.testing.assert_allclose(takeoff, 135.0)  # Upgoing.
+  time, takeoff = picks.first_arrival(150.0, 10.0)
+  assert time < np.hypot(150, 10) / picks.V_CRUST  # Pn overtakes Pg.
+  np.testing.assert_allclose(
+      takeoff, np.degrees(np.arcsin(picks.V_CRUST / picks.V_MANTLE)))
+
+
+def test_velocity_pulse_spectrum_and_causality():
+  corner, t_star = 8.0, 0.02
+  pulse = picks.velocity_pulse(2048, corner, t_star)
+  assert pulse[0] > 0
+  f = np.fft.rfftfreq(2048, 1 / picks.FS)
+  band = (f > 0.5) & (f < 30)
+  got = np.abs(np.fft.rfft(pulse))[band] / picks.FS
+  want = (2 * np.pi * f[band] / (1 + (f[band] / corner)**2)
+          * np.exp(-np.pi * f[band] * t_star))
+  np.testing.assert_allclose(got, want, rtol=0.03)
+  # Minimum phase: the energy is at the start, not spread around the FFT.
+  energy = np.cumsum(pulse**2) / np.sum(pulse**2)
+  assert energy[20] > 0.95
+
+
+def test_corner_frequency_falls_with_magnitude():
+  low, high = (picks.corner_frequency(m, 3.0) for m in (2.0, 4.0))
+  np.testing.assert_allclose(low / high, 10 ** (3.0 / 3), rtol=1e-9)
+  assert 1.0 < high < 5.0  # An M4 P wave has a corner of a few Hz.
+
+
+# ---------------------------------------------------------------- records
+
+
+def test_record_depends_only_on_its_key():
+  one = picks.station_record(3, 5, 2)
+  np.testing.assert_array_equal(one['waveform'],
+                                picks.station_record(3, 5, 2)['waveform'])
+  # Another station count for the event leaves the station's record alone.
+  np.testing.assert_array_equal(
+      one['waveform'],
+      picks.station_record(3, 5, 2, stations_per_event=(3, 4))['waveform'])
+  for other in ((3, 5, 1), (3, 6, 2), (4, 5, 2)):
+    assert not np.allclose(one['waveform'],
+                           picks.station_record(*other)['waveform'])
+  assert one['event'] == 'syn000005' and one['trace'] == 'syn000005.S02'
+
+
+@pytest.mark.parametrize('key', [(0, 0, 0), (0, 7, 1), (1, 3, 4), (2, 11, 0)])
+def test_onset_is_at_p_sample(key):
+  noise, signal, _ = picks.station_parts(*key)
+  assert noise.shape == signal.shape == (picks.RAW_SAMPLES,)
+  assert np.all(signal[:picks.P_INDEX] == 0)
+  assert signal[picks.P_INDEX] != 0
+  assert np.std(noise) > 0
+  record = picks.station_record(*key)
+  assert record['p_sample'] == records.P_SAMPLE
+  # The record is the preprocessed sum, and the signal in it starts at P.
+  from_noise = records.cut(records.preprocess(noise, picks.FS), picks.P_INDEX)
+  difference = record['waveform'] - from_noise
+  from_signal = records.cut(scipy.signal.sosfilt(picks._SOS, signal),
+                            picks.P_INDEX)
+  assert np.all(from_signal[:records.P_SAMPLE] == 0)
+  np.testing.assert_allclose(difference, from_signal,
+                             atol=1e-3 * np.abs(from_signal).max())
+
+
+def test_polarity_is_first_motion_of_clear_impulsive_onsets(tiny):
+  _, recs, keys = tiny
+  checked = 0
+  for record, (event, station) in zip(recs, keys):
+    if record['polarity'] == records.UNKNOWN:
+      continue
+    _, signal, info = builder_lib.station_parts(
+        builder_lib.make_config(**TINY), event, station)
+    sign = _sign(record['polarity'])
+    assert np.sign(info['radiation']) == sign
+    lag, motion = picks.first_motion(signal)
+    noise_rms = _noise_rms(record['waveform'])
+    assert np.sign(motion) == sign
+    assert record['waveform'][records.P_SAMPLE + lag] * sign > 3 * noise_rms
+    if info['emergent'] or abs(motion) < 6 * noise_rms:
+      continue
+    assert np.sign(signal[picks.P_INDEX]) == sign
+    # On the record as a picker sees it: the first clear swing.
+    waveform = record['waveform'][records.P_SAMPLE:]
+    first = np.flatnonzero(np.abs(waveform) > 3 * noise_rms)[0]
+    assert np.sign(waveform[first]) == sign, (event, station)
+    checked += 1
+  assert checked >= 10
+
+
+def test_unknown_where_onset_is_below_noise(tiny):
+  _, recs, _ = tiny
+  snr = np.array([r['snr_db'] for r in recs])
+  unknown = np.array([r['polarity'] == records.UNKNOWN for r in recs])
+  fractions = [np.mean(unknown[(snr >= lo) & (snr < hi)])
+               for lo, hi in ((-np.inf, 5), (5, 25), (25, np.inf))]
+  assert fractions[0] > 0.75 and fractions[2] < 0.4, fractions
+  assert fractions[0] > fractions[1] > fractions[2], fractions
+
+
+def test_snr_spans_the_scsn_range(tiny):
+  _, recs, _ = tiny
+  snr = np.array([r['snr_db'] for r in recs])
+  low, median, high = np.percentile(snr, [5, 50, 95])
+  assert -3 < low < 5 and 10 < median < 25 and 35 < high < 60
+  assert np.mean((snr > 0) & (snr < 40)) > 0.75
+  # snr_db is the stated power ratio of the stored record.
+  record = recs[0]
+  np.testing.assert_allclose(record['snr_db'],
+                             picks.snr_db(record['waveform']), rtol=1e-5)
+
+
+def test_metadata_ranges(tiny):
+  _, recs, keys = tiny
+  magnitude = np.array([r['magnitude'] for r in recs])
+  distance = np.array([r['distance_km'] for r in recs])
+  assert magnitude.min() >= 0.5 and magnitude.max() <= 4.5
+  assert np.median(magnitude) < 1.5  # Gutenberg-Richter: mostly small.
+  assert distance.min() >= 3.0 and distance.max() <= 150.0
+  n_stations = np.bincount([e for e, _ in keys])
+  assert n_stations.min() >= 3 and n_stations.max() <= 8
+  assert all(np.all(np.isfinite(r['waveform'])) for r in recs)
+
+
+# ---------------------------------------------------------------- builder
+
+
+def test_make_config_names():
+  default = builder_lib.make_config()
+  assert default is builder_lib.Builder.BUILDER_CONFIGS[0]
+  assert default.name.startswith('ev1000-st3to8-seed0-syn-')
+  assert builder_lib.make_config(seed=0.0) is default
+  assert builder_lib.make_config(n_events=40).name != default.name
+  assert builder_lib.make_config(min_first_motion=2).name != default.name
+  assert '-real-' in builder_lib.make_config(noise_files=['a']).name
+
+
+def test_builder_writes_records_in_key_order(tiny):
+  builder, recs, keys = tiny
+  assert len(recs) == len(keys)
+  assert builder.info.splits[builder_lib.SPLIT].num_examples == len(keys)
+  for index in (0, len(keys) // 2, len(keys) - 1):
+    event, station = keys[index]
+    want = picks.station_record(0, event, station)
+    got = recs[index]
+    assert got['waveform'].shape == (records.RECORD_SAMPLES,)
+    assert got['waveform'].dtype == np.float32
+    np.testing.assert_array_equal(got['waveform'], want['waveform'])
+    assert got['event'].decode() == f'syn{event:06d}'
+    assert got['polarity'] == want['polarity']
+  assert len({r['trace'] for r in recs}) == len(recs)
+
+
+def test_builder_metadata_counts_every_class(tiny):
+  builder, recs, _ = tiny
+  counts = np.bincount([r['polarity'] for r in recs], minlength=3)
+  assert np.all(counts > 0.15 * len(recs))
+  # Read back from disk, as a training run sees it.
+  reread = builder_lib.Builder(config=builder.builder_config,
+                               data_dir=builder.data_dir.rsplit(
+                                   '/synthetic_picks/', 1)[0])
+  metadata = reread.info.metadata
+  assert metadata['polarity_counts'] == dict(
+      zip(records.POLARITY_NAMES, counts.tolist()))
+  assert metadata['n_records'] == len(recs)
+  assert metadata['p_sample'] == records.P_SAMPLE
+  assert metadata['sampling_rate'] == records.SAMPLING_RATE
+
+
+def test_real_noise_is_a_scaled_slice_at_the_peterson_level():
+  recording = np.random.default_rng(0).standard_normal(5000) * 1e3
+  noise, _, info = picks.station_parts(0, 3, 1, noise_pieces=[recording])
+  starts = [k for k in range(len(recording) - picks.RAW_SAMPLES + 1)
+            if np.allclose(noise, recording[k:k + picks.RAW_SAMPLES]
+                           * noise[0] / recording[k])]
+  assert len(starts) == 1
+  power = np.mean(records.preprocess(noise, picks.FS)[picks.PRE_ROLL:]
+                  .astype(np.float64)**2)
+  np.testing.assert_allclose(power, picks._band_power(info['level']),
+                             rtol=0.05)
+
+
+@pytest.mark.skipif(not REAL_NOISE.exists(),
+                    reason=f'{REAL_NOISE} is not on this machine')
+def test_real_noise_file_gives_records_like_synthetic_noise():
+  pieces = picks.load_vertical_noise(REAL_NOISE)
+  assert sum(len(p) for p in pieces) >= 8_000_000  # 24 h at 100 Hz.
+  real, signal, _ = picks.station_parts(0, 3, 1, noise_pieces=pieces)
+  synthetic, same_signal, _ = picks.station_parts(0, 3, 1)
+  np.testing.assert_array_equal(signal, same_signal)
+  power = [np.mean(records.preprocess(x, picks.FS)[picks.PRE_ROLL:]
+                   .astype(np.float64)**2) for x in (real, synthetic)]
+  assert 0.3 < power[0] / power[1] < 3.0, power
+  record = picks.station_record(0, 3, 1, noise_pieces=pieces)
+  assert record['waveform'].shape == (records.RECORD_SAMPLES,)
