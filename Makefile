@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 WORKDIR ?= runs/precursor_cpu
 CONFIG ?= configs/precursor.py:cpu
 
-.PHONY: run test figures bench clean
+.PHONY: run test figures picks bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -27,8 +27,14 @@ figures: run
 	mkdir -p docs/figures
 	cp $(WORKDIR)/*.png $(WORKDIR)/analyses/*.png docs/figures/
 
+# The picking results table on ../shared/data/picks (trains 4 CPU ensembles
+# under runs/ first, or reuses them): bench/results/picks.md.
+picks: $(VENV)/.installed
+	$(PY) bench/pick_results.py
+
 bench: $(VENV)/.installed
 	$(PY) bench/train_throughput.py
+	$(PY) bench/pick_throughput.py
 
 clean:
 	rm -rf $(VENV) runs

@@ -10,7 +10,9 @@ import pathlib
 
 import h5py
 import numpy as np
+import obspy.signal.filter
 import pytest
+import scipy.signal
 
 from seisjax.picking import readers
 from seisjax.picking import records
@@ -287,3 +289,11 @@ def test_kumamoto_hinet_real():
       k = 298 + np.argmax(np.abs(x[298:330]) > np.abs(x[200:295]).max())
       agree.append((x[k] > 0) == (r['polarity'] == records.UP))
   assert np.mean(agree) > 0.9
+
+
+def test_preprocessing_band_pass_is_obspys():
+  x = np.random.default_rng(0).normal(size=1000)
+  expected = obspy.signal.filter.bandpass(
+      scipy.signal.detrend(x), 1.0, 20.0, 100.0, corners=4, zerophase=False)
+  np.testing.assert_allclose(records.preprocess(x, 100.0), expected,
+                             rtol=1e-5, atol=1e-6 * np.abs(expected).max())

@@ -209,3 +209,8 @@ def test_pick_command_with_trained_models(picker_run, polarity_run,
   assert abs(best.time - trace.stats.starttime - 30) < 0.5
   assert best.time_errors.uncertainty > 0
   assert best.polarity in ('positive', 'negative', 'undecidable')
+
+
+def test_too_few_events_for_validation_is_an_error():
+  with pytest.raises(ValueError, match='no validation event'):
+    pipeline.split_events(np.array(['a', 'b']), 0.0, 0.2, seed=0)

@@ -134,7 +134,7 @@ def test_onset_is_at_p_sample(key):
   # The record is the preprocessed sum, and the signal in it starts at P.
   from_noise = records.cut(records.preprocess(noise, picks.FS), picks.P_INDEX)
   difference = record['waveform'] - from_noise
-  from_signal = records.cut(scipy.signal.sosfilt(picks._SOS, signal),
+  from_signal = records.cut(scipy.signal.sosfilt(records.SOS, signal),
                             picks.P_INDEX)
   assert np.all(from_signal[:records.P_SAMPLE] == 0)
   np.testing.assert_allclose(difference, from_signal,

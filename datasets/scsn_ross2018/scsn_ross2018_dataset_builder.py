@@ -17,17 +17,14 @@ logged, never dropped silently.
 """
 
 import dataclasses
-import hashlib
-import json
-import logging
 import os
 
 import tensorflow_datasets as tfds
 
+from seisjax.picking import folder_builder
 from seisjax.picking import readers
-from seisjax.picking import records
 
-SPLIT = 'records'
+SPLIT = folder_builder.SPLIT
 KINDS = ('pick', 'fm')
 FILE_PATTERN = 'scsn_p_2000_2017_6sec_0.5r_{kind}_{part}.hdf5'
 PARTS = ('train', 'test')
@@ -62,11 +59,9 @@ def make_config(path: str = '', kind: str = 'fm') -> ScsnRoss2018Config:
   if kind not in KINDS:
     raise ValueError(f'kind must be one of {KINDS}, not {kind!r}.')
   path = os.path.abspath(os.path.expanduser(path)) if path else ''
-  params = {'path': path, 'kind': kind}
-  digest = hashlib.sha256(
-      json.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
   config = ScsnRoss2018Config(
-      name=f'{kind}-{digest}', path=path, kind=kind,
+      name=f'{kind}-{folder_builder.digest({"path": path, "kind": kind})}',
+      path=path, kind=kind,
       description=f'SCSN Ross et al. (2018) {kind} files in {path}.')
   return _CONFIGS.setdefault(config.name, config)
 
@@ -85,44 +80,15 @@ def files(config: ScsnRoss2018Config) -> list[str]:
   return paths
 
 
-class Builder(tfds.core.GeneratorBasedBuilder):
+class Builder(folder_builder.FolderBuilder):
   """SCSN records (Ross et al. 2018), one split of all records."""
 
-  VERSION = tfds.core.Version('1.0.0')
-  RELEASE_NOTES = {'1.0.0': 'Initial release.'}
   BUILDER_CONFIGS = [make_config(kind='fm'), make_config(kind='pick')]
   code_path = tfds.core.Path(__file__)  # See synthetic_precursor.
+  DESCRIPTION = 'P-wave records of the SCSN data of Ross et al. (2018).'
+  METADATA_FIELDS = ('path', 'kind')
 
-  def __init__(self, *, file_format=None, **kwargs):
-    super().__init__(file_format=file_format or 'array_record', **kwargs)
-
-  def _info(self) -> tfds.core.DatasetInfo:
-    config = self.builder_config
-    return tfds.core.DatasetInfo(
-        builder=self,
-        description=(
-            'P-wave records of the SCSN data of Ross et al. (2018), '
-            'preprocessed as seisjax.picking.records describes; P at '
-            'sample 300 of 600.'),
-        features=records.features(),
-        metadata=tfds.core.MetadataDict(
-            path=config.path, kind=config.kind,
-            **records.Rejections().as_metadata()),  # Filled when built.
-        disable_shuffling=True,  # File order: train file, then test file.
-    )
-
-  def _split_generators(self, dl_manager):
-    del dl_manager  # The files are on disk already.
-    return {SPLIT: self._generate_examples(files(self.builder_config))}
-
-  def _generate_examples(self, paths):
-    rejections = records.Rejections()
-    key = 0
-    for path in paths:
-      for record in readers.to_records(readers.read_scsn(path), rejections):
-        yield key, record
-        key += 1
-    logging.info('scsn_ross2018 %s: %d records, %s', self.builder_config.name,
-                 key, rejections.summary())
-    # TFDS writes the info (metadata included) after the examples.
-    self.info.metadata.update(rejections.as_metadata())
+  def _rows(self):
+    paths = files(self.builder_config)  # Raises before generating.
+    for path in paths:  # Train file, then test file.
+      yield from readers.read_scsn(path)

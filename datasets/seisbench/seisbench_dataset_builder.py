@@ -19,17 +19,14 @@ edge...) are listed in the metadata ('rejected') and logged.
 """
 
 import dataclasses
-import hashlib
-import json
-import logging
 import os
 
 import tensorflow_datasets as tfds
 
+from seisjax.picking import folder_builder
 from seisjax.picking import readers
-from seisjax.picking import records
 
-SPLIT = 'records'
+SPLIT = folder_builder.SPLIT
 FOLDER_READERS = ('seisbench', 'phasenet_ncedc', 'kumamoto_hinet')
 
 
@@ -64,9 +61,7 @@ def make_config(path: str = '', reader: str = 'seisbench') -> SeisbenchConfig:
     raise ValueError(f'reader must be one of {FOLDER_READERS}, not '
                      f'{reader!r}.')
   path = os.path.abspath(os.path.expanduser(path)) if path else ''
-  params = {'path': path, 'reader': reader}
-  digest = hashlib.sha256(
-      json.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
+  digest = folder_builder.digest({'path': path, 'reader': reader})
   folder = ''.join(c if c.isalnum() else '_'
                    for c in os.path.basename(path))[:40]
   config = SeisbenchConfig(
@@ -75,49 +70,21 @@ def make_config(path: str = '', reader: str = 'seisbench') -> SeisbenchConfig:
   return _CONFIGS.setdefault(config.name, config)
 
 
-class Builder(tfds.core.GeneratorBasedBuilder):
+class Builder(folder_builder.FolderBuilder):
   """P-pick records of a SeisBench (or other known) folder."""
 
-  VERSION = tfds.core.Version('1.0.0')
-  RELEASE_NOTES = {'1.0.0': 'Initial release.'}
   BUILDER_CONFIGS = [make_config()]
   code_path = tfds.core.Path(__file__)  # See synthetic_precursor.
-
-  def __init__(self, *, file_format=None, **kwargs):
-    super().__init__(file_format=file_format or 'array_record', **kwargs)
-
-  def _info(self) -> tfds.core.DatasetInfo:
-    config = self.builder_config
-    return tfds.core.DatasetInfo(
-        builder=self,
-        description=(
-            'P-wave records of a folder on disk, preprocessed as '
-            'seisjax.picking.records describes; P at sample 300 of 600.'),
-        features=records.features(),
-        metadata=tfds.core.MetadataDict(
-            path=config.path, reader=config.reader,
-            **records.Rejections().as_metadata()),  # Filled when built.
-        disable_shuffling=True,  # The folder's order.
-    )
+  DESCRIPTION = 'P-wave records of a folder on disk.'
+  METADATA_FIELDS = ('path', 'reader')
 
   def _split_generators(self, dl_manager):
-    del dl_manager  # The folder is on disk already.
     config = self.builder_config
     if not config.path or not os.path.isdir(config.path):
       raise FileNotFoundError(
           f'No folder {config.path!r}: pass an existing one as '
           'make_config(path=...).')
-    return {SPLIT: self._generate_examples()}
+    return super()._split_generators(dl_manager)
 
-  def _generate_examples(self):
-    config = self.builder_config
-    rejections = records.Rejections()
-    key = 0
-    for record in readers.to_records(readers.read(config.reader, config.path),
-                                     rejections):
-      yield key, record
-      key += 1
-    logging.info('seisbench %s: %d records, %s', config.name, key,
-                 rejections.summary())
-    # TFDS writes the info (metadata included) after the examples.
-    self.info.metadata.update(rejections.as_metadata())
+  def _rows(self):
+    return readers.read(self.builder_config.reader, self.builder_config.path)

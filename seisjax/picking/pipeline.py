@@ -131,6 +131,9 @@ def split_events(events: np.ndarray, test_fraction: float,
   order = np.random.default_rng(seed).permutation(unique)
   n_test = int(round(test_fraction * len(unique)))
   n_val = int(round(val_fraction * len(unique)))
+  if val_fraction and not n_val:
+    raise ValueError(f'{len(unique)} events leave no validation event at '
+                     f'val_fraction={val_fraction}: raise it.')
   if n_test + n_val >= len(unique):
     raise ValueError(f'{len(unique)} events leave none for training after '
                      f'{n_test} test and {n_val} validation events.')

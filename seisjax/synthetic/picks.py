@@ -50,10 +50,6 @@ CRUST_KM, V_CRUST, V_MANTLE = 30.0, 6.2, 7.9
 VP_VS = 1.73
 DENSITY, VP = 2700.0, 6200.0  # kg/m^3, m/s at the source.
 MEAN_RADIATION = np.sqrt(4.0 / 15.0)  # RMS of the P pattern over the sphere.
-# The band-pass of `records.preprocess`, designed once: ObsPy's `bandpass`
-# redesigns it on every call, which would dominate the build time.
-_SOS = scipy.signal.butter(records.CORNERS, records.BAND, 'bandpass', fs=FS,
-                           output='sos')
 
 
 def radiation_p(strike, dip, rake, azimuth, takeoff):
@@ -174,7 +170,7 @@ def event_source(seed: int, event: int, *,
 
 def _band_power(level: float) -> float:
   """Mean power (counts^2) of Peterson noise after the record band-pass."""
-  f, h = scipy.signal.sosfreqz(_SOS, 4096, fs=FS)
+  f, h = scipy.signal.sosfreqz(records.SOS, 4096, fs=FS)
   return float(np.sum(noise_lib.velocity_psd(f, level) * np.abs(h)**2)
                * (f[1] - f[0]))
 
@@ -192,7 +188,8 @@ def _noise(rng, level: float, pieces) -> np.ndarray:
   x = piece[start:start + RAW_SAMPLES].astype(np.float64)
   # Real files come in unknown units: fix the level so the SNR
   # distribution is that of synthetic noise.
-  power = np.mean(scipy.signal.sosfilt(_SOS, x - x.mean())[PRE_ROLL:]**2)
+  power = np.mean(
+      scipy.signal.sosfilt(records.SOS, x - x.mean())[PRE_ROLL:]**2)
   return x * np.sqrt(_band_power(level) / max(power, 1e-30))
 
 
@@ -284,7 +281,7 @@ def first_motion(signal: np.ndarray) -> tuple[int, float]:
     (samples after the onset, signed amplitude) of the first local extremum
     of the signal through the causal 1-20 Hz band-pass of the records.
   """
-  y = scipy.signal.sosfilt(_SOS, signal)[P_INDEX:]
+  y = scipy.signal.sosfilt(records.SOS, signal)[P_INDEX:]
   turns = np.flatnonzero(np.diff(np.sign(np.diff(y))) != 0)
   lag = int(turns[0] + 1 if len(turns) else len(y) - 1)
   return lag, float(y[lag])

@@ -1,0 +1,516 @@
+"""Tests of seisjax.fdsn against a mocked ObsPy FDSN client.
+
+No machine here reaches FDSN servers: MockClient answers the three calls of
+obspy.clients.fdsn.Client that fdsn uses, serving real TA.O18A noise from
+../shared/data relabelled as IU.MAJO.00.BH{1,2,Z}.
+"""
+
+import collections
+import fnmatch
+import functools
+import glob
+import hashlib
+import json
+import os
+import pathlib
+import socket
+
+import numpy as np
+import obspy
+from obspy import UTCDateTime
+from obspy.clients.fdsn import header
+from obspy.core import event as ev
+from obspy.core import inventory as inv
+from obspy.geodetics import locations2degrees
+import pytest
+
+from seisjax import fdsn
+from seisjax import qc
+
+DATA = pathlib.Path(__file__).resolve().parents[1] / '..' / 'shared' / 'data'
+CONTINUOUS = DATA / 'continuous'
+needs_data = pytest.mark.skipif(
+    not CONTINUOUS.is_dir(), reason=f'real recordings not found at {DATA}')
+
+LAT, LON = fdsn.STATION['latitude'], fdsn.STATION['longitude']
+FS = 40.0
+# TA.O18A's N and E stand in for MAJO's BH1 and BH2.
+RELABEL = {'BHN': 'BH1', 'BHE': 'BH2', 'BHZ': 'BHZ'}
+
+
+@functools.lru_cache(maxsize=1)
+def _o18a():
+  """{channel: float64 counts} of the 2 h TA.O18A record, demeaned."""
+  st = obspy.read(str(CONTINUOUS / 'TA.O18A..BH?.M.2008.227.120000.SAC'))
+  return {RELABEL[tr.stats.channel]: tr.data.astype(np.float64)
+          - tr.data.mean() for tr in st}
+
+
+def _tiled(x, npts, overlap=int(60 * FS)):
+  """x repeated to npts samples with equal-power cross-fades between tiles.
+
+  sin/cos fades keep the variance of uncorrelated tiles constant through a
+  joint, so no spurious loud or quiet stretch appears at the seams.
+  """
+  step = x.size - overlap
+  ramp = np.sin(np.linspace(0, np.pi / 2, overlap))
+  window = np.ones(x.size)
+  window[:overlap], window[-overlap:] = ramp, ramp[::-1]
+  out = np.zeros(npts + x.size)
+  for start in range(0, npts, step):
+    out[start:start + x.size] += x * (window if start else
+                                      np.r_[np.ones(overlap), window[overlap:]])
+  return out[:npts]
+
+
+def _channel(loc, code, rate, start='2000-01-01', end=None):
+  return inv.Channel(
+      code=code, location_code=loc, latitude=LAT, longitude=LON,
+      elevation=420.0, depth=0.0, sample_rate=rate,
+      start_date=UTCDateTime(start), end_date=end and UTCDateTime(end))
+
+
+def _inventory(channels):
+  station = inv.Station('MAJO', LAT, LON, 420.0, channels=channels,
+                        creation_date=UTCDateTime('2000-01-01'))
+  return inv.Inventory([inv.Network('IU', stations=[station])], source='mock')
+
+
+def _default_inventory():
+  """'' at 20 Hz (sorts first), '00' at 40 Hz, '10' at 40 Hz without BH2."""
+  return _inventory(
+      [_channel('', c, 20.0) for c in ('BH1', 'BH2', 'BHZ')]
+      + [_channel('00', c, 40.0) for c in ('BH1', 'BH2', 'BHZ')]
+      + [_channel('10', c, 40.0) for c in ('BH1', 'BHZ')])
+
+
+def _event(eid, time, lat, lon, mags, depth_m=10e3, preferred=0):
+  origin = ev.Origin(time=UTCDateTime(time), latitude=lat, longitude=lon,
+                     depth=depth_m)
+  magnitudes = [ev.Magnitude(mag=m, magnitude_type=t) for m, t in mags]
+  return ev.Event(
+      resource_id=ev.ResourceIdentifier(eid), origins=[origin],
+      magnitudes=magnitudes, preferred_origin_id=origin.resource_id,
+      preferred_magnitude_id=magnitudes[preferred].resource_id)
+
+
+def _catalog():
+  """Hand-made events; the comment says what the catalogue should do."""
+  return ev.Catalog([
+      _event('f', '2016-06-01', LAT + 19.9, LON, [(6.0, 'Mw')]),  # keep, edge
+      _event('a', '2012-03-14T09:08:35', 40.9, 144.9,
+             [(6.9, 'Mww')]),  # keep
+      _event('b', '2013-01-01', 10.0, 120.0, [(7.0, 'Mww')]),  # too far
+      _event('c', '2013-02-01', 37.0, 141.0, [(6.3, 'mb')]),  # no Mw
+      _event('d', '2013-03-01', 37.0, 141.0, [(5.8, 'Mww')]),  # too small
+      # Preferred mb below 6, but an Mwc of 6.1 and no depth: keep.
+      _event('e', '2014-01-01', 35.0, 140.0, [(5.9, 'mb'), (6.1, 'Mwc')],
+             depth_m=None),
+      _event('g', '2015-01-01', 37.0, 141.0, [(6.5, 'Mwp')]),  # rapid only
+      _event('h', '2011-03-11', 38.3, 142.4, [(9.1, 'Mww')]),  # before start
+  ])
+
+
+class MockClient:
+  """Answers get_events, get_stations and get_waveforms from local data.
+
+  Attributes:
+    calls: get_waveforms calls per (location, channel, start, end).
+    kwargs: the keyword arguments of the last get_events/get_stations call.
+  """
+
+  def __init__(self, *, failures=(), no_data=(), interrupt_after=None,
+               interrupt_exc=KeyboardInterrupt, inventory=None):
+    self.failures = list(failures)  # raised, in order, by the next calls
+    self.no_data = set(no_data)  # start times answered with 204
+    self.interrupt_after, self.interrupt_exc = interrupt_after, interrupt_exc
+    self.inventory = inventory or _default_inventory()
+    self.calls = collections.Counter()
+    self.kwargs = {}
+
+  def get_events(self, *, starttime, endtime, latitude, longitude, maxradius,
+                 minmagnitude, **kwargs):
+    self.kwargs['events'] = dict(kwargs, minmagnitude=minmagnitude)
+    # Like a real server: distance and the preferred magnitude, any type.
+    return ev.Catalog([
+        e for e in _catalog()
+        if starttime <= e.origins[0].time <= endtime
+        and e.preferred_magnitude().mag >= minmagnitude
+        and locations2degrees(latitude, longitude, e.origins[0].latitude,
+                              e.origins[0].longitude) <= maxradius])
+
+  def get_stations(self, **kwargs):
+    self.kwargs['stations'] = kwargs
+    return self.inventory.select(
+        network=kwargs['network'], station=kwargs['station'],
+        channel=kwargs['channel'], starttime=kwargs['starttime'],
+        endtime=kwargs['endtime'])
+
+  def get_waveforms(self, network, station, location, channel, starttime,
+                    endtime, **unused_kwargs):
+    self.calls[(location, channel, str(starttime), str(endtime))] += 1
+    if (self.interrupt_after is not None
+        and sum(self.calls.values()) > self.interrupt_after):
+      raise self.interrupt_exc
+    if self.failures:
+      raise self.failures.pop(0)
+    wanted = [c for c in _o18a() if any(
+        fnmatch.fnmatchcase(c, p) for p in channel.split(','))]
+    if (str(starttime) in self.no_data or (network, station) != ('IU', 'MAJO')
+        or location != '00' or not wanted):
+      raise header.FDSNNoDataException('No data available for request.',
+                                       'Error 204: no matching data')
+    npts = int(round((endtime - starttime) * FS)) + 1
+    return obspy.Stream([obspy.Trace(
+        np.round(_tiled(_o18a()[c], npts)).astype(np.int32),
+        {'network': 'IU', 'station': 'MAJO', 'location': '00', 'channel': c,
+         'sampling_rate': FS, 'starttime': starttime}) for c in wanted])
+
+
+def _requests(n=4, minutes=10):
+  t0 = UTCDateTime('2016-01-01')
+  return [fdsn.Request('IU', 'MAJO', '00', ('BH1', 'BH2', 'BHZ'),
+                       t0 + k * 86400, t0 + k * 86400 + minutes * 60)
+          for k in range(n)]
+
+
+def _manifest(cache):
+  with open(os.path.join(cache, fdsn.MANIFEST)) as f:
+    return json.load(f)['requests']
+
+
+def _sha(path):
+  with open(path, 'rb') as f:
+    return hashlib.sha256(f.read()).hexdigest()
+
+
+# Catalogue.
+
+
+def test_catalogue_keeps_mw_events_in_range_sorted(tmp_path):
+  client = MockClient()
+  rows = fdsn.rebuild_catalogue(client, '2012-01-01', '2023-01-01',
+                                latitude=LAT, longitude=LON)
+  assert [r['event_id'] for r in rows] == ['a', 'e', 'f']
+  by_id = {r['event_id']: r for r in rows}
+  assert (by_id['e']['magnitude'], by_id['e']['magnitude_type']) == (
+      6.1, 'Mwc')
+  assert by_id['e']['depth_km'] is None
+  assert by_id['a']['depth_km'] == 10.0
+  assert by_id['f']['distance_deg'] == pytest.approx(19.9)
+  assert by_id['a']['time'] == '2012-03-14T09:08:35.000000Z'
+  # The server is asked below 6 so that 'e' (preferred mb 5.9) comes back.
+  assert client.kwargs['events']['minmagnitude'] == 5.5
+  assert client.kwargs['events']['orderby'] == 'time-asc'
+
+  path = tmp_path / 'catalogue.csv'
+  fdsn.write_catalogue_csv(rows, path)
+  assert fdsn.read_catalogue_csv(path) == rows
+
+
+def test_catalogue_radius_and_magnitude_arguments():
+  rows = fdsn.rebuild_catalogue(MockClient(), '2012-01-01', '2023-01-01',
+                                latitude=LAT, longitude=LON,
+                                max_radius_deg=10.0, min_magnitude=6.5)
+  assert [r['event_id'] for r in rows] == ['a']
+
+
+def test_read_catalogue_names_missing_columns(tmp_path):
+  path = tmp_path / 'bad.csv'
+  path.write_text('time,latitude\n2012-01-01,1\n')
+  with pytest.raises(ValueError, match='magnitude'):
+    fdsn.read_catalogue_csv(path)
+
+
+# Channels.
+
+
+def test_choose_channels_picks_the_40_hz_location():
+  client = MockClient()
+  loc, chans = fdsn.choose_channels(client, 'IU', 'MAJO', '2016-01-01',
+                                    '2016-01-01T10:00:00')
+  assert (loc, chans) == ('00', ['BH1', 'BH2', 'BHZ'])
+  assert client.kwargs['stations']['level'] == 'channel'
+
+
+@pytest.mark.parametrize('span, expected', [
+    (('2012-01-01', '2012-01-01T10:00'), '00'),
+    # Across the metadata epoch boundary of '00' (two epochs, no gap).
+    (('2014-12-31T20:00', '2015-01-01T06:00'), '00'),
+    # Across the day-long metadata gap of '00': only '10' covers it.
+    (('2015-06-01T20:00', '2015-06-03T06:00'), '10'),
+    (('2016-01-01', '2016-01-01T10:00'), '00'),
+])
+def test_choose_channels_needs_the_whole_span(span, expected):
+  channels = []
+  for c in ('BH1', 'BH2', 'BHZ'):
+    channels += [_channel('00', c, 40.0, '2000-01-01', '2015-01-01'),
+                 _channel('00', c, 40.0, '2015-01-01', '2015-06-02'),
+                 _channel('00', c, 40.0, '2015-06-03'),
+                 _channel('10', c, 40.0, '2014-01-01')]
+  loc, _ = fdsn.choose_channels(
+      MockClient(inventory=_inventory(channels)), 'IU', 'MAJO', *span)
+  assert loc == expected
+
+
+def test_choose_channels_accepts_north_east_but_prefers_1_2():
+  ne = _inventory([_channel('00', c, 40.0) for c in ('BHN', 'BHE', 'BHZ')])
+  assert fdsn.choose_channels(MockClient(inventory=ne), 'IU', 'MAJO',
+                              '2016-01-01', '2016-01-02') == (
+                                  '00', ['BHN', 'BHE', 'BHZ'])
+  both = _inventory([_channel('00', c, 40.0)
+                     for c in ('BHN', 'BHE', 'BH1', 'BH2', 'BHZ')])
+  assert fdsn.choose_channels(MockClient(inventory=both), 'IU', 'MAJO',
+                              '2016-01-01', '2016-01-02')[1] == [
+                                  'BH1', 'BH2', 'BHZ']
+
+
+def test_choose_channels_error_lists_what_was_found():
+  only_20 = _inventory([_channel('00', c, 20.0) for c in ('BH1', 'BH2',
+                                                         'BHZ')])
+  with pytest.raises(ValueError) as info:
+    fdsn.choose_channels(MockClient(inventory=only_20), 'IU', 'MAJO',
+                         '2016-01-01', '2016-01-02')
+  message = str(info.value)
+  assert 'at 40 Hz' in message and '00.BH2 20 Hz' in message
+
+
+# Noise windows.
+
+
+def _far_enough(t, events, length_s=1000.0, sep=48 * 3600.0):
+  return all(t + length_s <= e - sep or t >= e + sep for e in events)
+
+
+def test_noise_times_keep_48_h_from_events():
+  start, end = UTCDateTime('2015-01-01'), UTCDateTime('2015-03-01')
+  events = [UTCDateTime('2014-12-31T12:00'), UTCDateTime('2015-01-20'),
+            UTCDateTime('2015-01-22T06:00'), UTCDateTime('2015-02-15')]
+  times = fdsn.noise_times(events, 100, start, end, seed=1)
+  assert len(times) == 100 and times == sorted(times)
+  assert all(_far_enough(t, events) for t in times)
+  assert all(start <= t and t + 1000 <= end for t in times)
+  assert min(np.diff([t.timestamp for t in times])) >= 1000  # no overlap
+  assert fdsn.noise_times(events, 100, start, end, seed=1) == times
+  assert fdsn.noise_times(events, 100, start, end, seed=2) != times
+
+
+def test_noise_times_use_exactly_the_allowed_gap():
+  sep, length = 48 * 3600.0, 1000.0
+  t0 = UTCDateTime('2015-01-01')
+  events = [t0, t0 + 2 * sep + length + 10]  # allowed: t0 + sep + [0, 10]
+  times = fdsn.noise_times(events, 200, t0, events[1], seed=0,
+                           allow_overlap=True)
+  offsets = {t - t0 - sep for t in times}
+  assert offsets <= set(range(11)) and len(offsets) > 5
+  with pytest.raises(ValueError, match='non-overlapping'):
+    fdsn.noise_times(events, 2, t0, events[1])
+  daily = [t0 + k * 86400 for k in range(10)]
+  with pytest.raises(ValueError, match='no 1000 s window'):
+    fdsn.noise_times(daily, 1, t0, daily[-1])
+
+
+def test_noise_times_are_uniform_over_the_allowed_set():
+  sep = 48 * 3600.0
+  t0 = UTCDateTime('2015-01-01')
+  # Allowed: 10 days before the event, 30 days after it.
+  event = t0 + 10 * 86400 + sep + 1000
+  end = event + sep + 30 * 86400 + 1000
+  times = fdsn.noise_times([event], 4000, t0, end, allow_overlap=True)
+  before = np.mean([t < event for t in times])
+  assert before == pytest.approx(0.25, abs=0.03)
+
+
+# Download.
+
+
+@needs_data
+def test_download_writes_files_with_checksums_then_uses_the_cache(tmp_path):
+  requests, cache = _requests(), str(tmp_path / 'cache')
+  client = MockClient()
+  report = fdsn.download(client, requests, cache)
+  keys = [r.key for r in requests]
+  assert report.fetched == keys and not report.cached
+  assert set(client.calls.values()) == {1}
+  assert client.calls[('00', 'BH1,BH2,BHZ', str(requests[0].starttime),
+                       str(requests[0].endtime))] == 1
+  manifest = _manifest(cache)
+  for req in requests:
+    path = os.path.join(cache, req.key + '.mseed')
+    assert manifest[req.key]['sha256'] == _sha(path)
+    st = obspy.read(path)
+    assert sorted(tr.id for tr in st) == [
+        f'IU.MAJO.00.{c}' for c in ('BH1', 'BH2', 'BHZ')]
+    assert st[0].stats.starttime == req.starttime
+  assert not glob.glob(os.path.join(cache, '*.part'))
+
+  again = MockClient()
+  report = fdsn.download(again, requests, cache)
+  assert report.cached == keys and not report.fetched
+  assert not again.calls
+
+
+@needs_data
+@pytest.mark.parametrize('exc', [KeyboardInterrupt, RuntimeError('boom')])
+def test_interrupted_download_resumes_with_the_missing_pieces(tmp_path, exc):
+  requests, cache = _requests(), str(tmp_path / 'cache')
+  with pytest.raises(type(exc) if isinstance(exc, Exception) else exc):
+    fdsn.download(MockClient(interrupt_after=2, interrupt_exc=exc),
+                  requests, cache)
+  assert sorted(_manifest(cache)) == sorted(r.key for r in requests[:2])
+  assert not glob.glob(os.path.join(cache, '*.part'))
+
+  client = MockClient()
+  report = fdsn.download(client, requests, cache)
+  assert report.cached == [r.key for r in requests[:2]]
+  assert report.fetched == [r.key for r in requests[2:]]
+  assert {k[2] for k in client.calls} == {
+      str(r.starttime) for r in requests[2:]}
+
+
+@needs_data
+@pytest.mark.parametrize('damage', ['flip', 'delete'])
+def test_corrupt_or_lost_cache_file_is_fetched_again(tmp_path, damage):
+  requests, cache = _requests(3), str(tmp_path / 'cache')
+  fdsn.download(MockClient(), requests, cache)
+  path = os.path.join(cache, requests[1].key + '.mseed')
+  if damage == 'flip':
+    data = bytearray(pathlib.Path(path).read_bytes())
+    data[1000] ^= 0xFF
+    pathlib.Path(path).write_bytes(bytes(data))
+  else:
+    os.remove(path)
+  client = MockClient()
+  report = fdsn.download(client, requests, cache)
+  assert report.fetched == [requests[1].key]
+  assert sum(client.calls.values()) == 1
+  assert _manifest(cache)[requests[1].key]['sha256'] == _sha(path)
+
+
+@needs_data
+def test_transient_errors_are_retried_with_growing_delays(tmp_path):
+  delays = []
+  client = MockClient(failures=[
+      header.FDSNTimeoutException('Timed Out'),
+      header.FDSNServiceUnavailableException('Service unavailable', '503'),
+      header.FDSNException('Unknown Error (ConnectionResetError)')])
+  report = fdsn.download(client, _requests(1), str(tmp_path), backoff_s=1.5,
+                         sleep=delays.append)
+  assert delays == [1.5, 3.0, 6.0]
+  assert len(report.fetched) == 1 and sum(client.calls.values()) == 4
+
+
+@needs_data
+def test_retries_give_up_and_the_next_run_tries_again(tmp_path):
+  delays, req = [], _requests(1)
+  client = MockClient(failures=[socket.timeout('timed out')] * 10)
+  report = fdsn.download(client, req, str(tmp_path), retries=2,
+                         backoff_s=1.0, sleep=delays.append)
+  assert delays == [1.0, 2.0]
+  assert '3 attempts' in report.failed[req[0].key]
+  assert not report.fetched and sum(client.calls.values()) == 3
+  report = fdsn.download(MockClient(), req, str(tmp_path))
+  assert report.fetched == [req[0].key]
+
+
+@needs_data
+def test_permanent_errors_are_not_retried(tmp_path):
+  delays, req = [], _requests(1)
+  client = MockClient(failures=[
+      header.FDSNBadRequestException('Bad request', 'bad channel')])
+  report = fdsn.download(client, req, str(tmp_path), sleep=delays.append)
+  assert not delays and sum(client.calls.values()) == 1
+  assert 'FDSNBadRequestException' in report.failed[req[0].key]
+
+
+@needs_data
+def test_no_data_is_reported_missing_and_not_asked_again(tmp_path):
+  requests, cache, delays = _requests(3), str(tmp_path), []
+  gone = requests[1]
+  client = MockClient(no_data=[str(gone.starttime)])
+  report = fdsn.download(client, requests, cache, sleep=delays.append)
+  assert list(report.missing) == [gone.key]
+  assert 'FDSNNoDataException' in report.missing[gone.key]
+  assert 'no matching data' in report.missing[gone.key]
+  assert not delays and len(report.fetched) == 2
+  assert not os.path.exists(os.path.join(cache, gone.key + '.mseed'))
+
+  again = MockClient()
+  report = fdsn.download(again, requests, cache)
+  assert list(report.missing) == [gone.key] and not again.calls
+  report = fdsn.download(again, requests, cache, refetch_missing=True)
+  assert report.fetched == [gone.key] and sum(again.calls.values()) == 1
+
+
+@needs_data
+def test_downloaded_10_h_record_passes_quality_control(tmp_path):
+  t0 = UTCDateTime('2016-04-15T06:25:06')
+  client = MockClient()
+  loc, chans = fdsn.choose_channels(client, 'IU', 'MAJO', t0, t0 + 36000)
+  req = fdsn.Request('IU', 'MAJO', loc, chans, t0, t0 + 36000)
+  report = fdsn.download(client, [req], str(tmp_path))
+  st = obspy.read(os.path.join(str(tmp_path), req.key + '.mseed'))
+  result = qc.check_record(st, expected_duration_s=36000.0)
+  assert report.fetched == [req.key]
+  assert result.passed, result.reasons
+  assert result.record_id == 'IU.MAJO.00.BH?_2016-04-15T06:25:06'
+
+
+def test_request_key_is_stable_and_file_name_safe():
+  a = fdsn.Request('IU', 'MAJO', '', 'BH1,BH2,BHZ', '2016-01-01',
+                   '2016-01-01T10:00:00')
+  b = fdsn.Request('IU', 'MAJO', '--', ['BH1', 'BH2', 'BHZ'],
+                   UTCDateTime('2016-01-01'), UTCDateTime('2016-01-01T10'))
+  assert a == b and a.key == b.key and hash(a) == hash(b)
+  assert a.key == 'IU.MAJO.--.BH1_BH2_BHZ.20160101T000000_20160101T100000'
+  wild = fdsn.Request('IU', 'MAJO', '00', 'BH?', '2016-01-01', '2016-01-02')
+  star = fdsn.Request('IU', 'MAJO', '00', 'BH*', '2016-01-01', '2016-01-02')
+  assert '?' not in wild.key and wild.key != star.key
+  with pytest.raises(ValueError):
+    fdsn.Request('IU', 'MAJO', '00', 'BHZ', '2016-01-02', '2016-01-01')
+
+
+# Offline folder.
+
+
+def _folder(tmp_path, channels=('BH1', 'BH2', 'BHZ')):
+  """Two contiguous hour-long MiniSEED files of IU.MAJO.00 and a stray file."""
+  folder = tmp_path / 'manual'
+  folder.mkdir()
+  t0 = UTCDateTime('2016-01-01')
+  n = int(3600 * FS)
+  for hour in range(2):
+    obspy.Stream([obspy.Trace(
+        np.round(_o18a()[c][hour * n:(hour + 1) * n]).astype(np.int32),
+        {'network': 'IU', 'station': 'MAJO', 'location': '00', 'channel': c,
+         'sampling_rate': FS, 'starttime': t0 + hour * 3600})
+                  for c in channels]).write(
+                      str(folder / f'hour{hour}.mseed'), format='MSEED')
+  (folder / 'notes.txt').write_text('where the files came from\n')
+  return folder, t0
+
+
+@needs_data
+def test_manual_folder_joins_files_and_names_what_is_missing(tmp_path):
+  folder, t0 = _folder(tmp_path)
+  source = fdsn.manual_folder(folder)
+  req = fdsn.Request('IU', 'MAJO', '00', 'BH1,BH2,BHZ', t0 + 1800, t0 + 5400)
+  st = source.select(req)
+  assert len(st) == 3  # one segment per channel across the file boundary
+  assert all(tr.stats.npts == 3600 * FS + 1 for tr in st)
+  assert qc.check_record(st, expected_duration_s=3600.0).passed
+
+  with pytest.raises(ValueError, match=r'IU\.MAJO\.00\.BHZ: only'):
+    source.select(fdsn.Request('IU', 'MAJO', '00', 'BHZ', t0 + 3600,
+                               t0 + 9000))
+  report = fdsn.download(source, [req, fdsn.Request(
+      'IU', 'MAJO', '00', 'BHZ', t0 + 86400, t0 + 90000)], tmp_path / 'c')
+  assert report.fetched == [req.key] and len(report.missing) == 1
+
+
+@needs_data
+def test_manual_folder_error_names_the_missing_channel(tmp_path):
+  folder, t0 = _folder(tmp_path, channels=('BH1', 'BHZ'))
+  with pytest.raises(ValueError, match=r'IU\.MAJO\.00\.BH2: no data'):
+    fdsn.manual_folder(folder).select(fdsn.Request(
+        'IU', 'MAJO', '00', 'BH1,BH2,BHZ', t0, t0 + 600))
