@@ -26,7 +26,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
                               members=None)
   config = ml_collections.ConfigDict()
   config.task = 'precursor'
-  config.mode = 'train'
+  config.mode = 'train'  # Or 'analyze' or 'permutation' (seisjax/main.py).
   config.seed = 0  # Member i is initialised from fold_in(seed, i).
   config.n_members = 5  # Section 5.2.1 uses 5 seeds.
 
@@ -102,6 +102,14 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
       'spectra': {'type': 'spectra', 'smooth_hz': 0.062},
   })
 
+  # Event-level permutation test of the test accuracy (seisjax/significance.py),
+  # run on a config with --config.mode=permutation: the real ensemble and
+  # `n_null` null ensembles of `members_per_null` members (0: n_members),
+  # trained `group_size` members at a time (0: n_members); `seed` draws the
+  # label flips. p cannot go below 1 / (1 + n_null).
+  config.permutation = ml_collections.ConfigDict({
+      'n_null': 19, 'members_per_null': 0, 'group_size': 0, 'seed': 0})
+
   # Mesh axes ('member', 'data'); -1 takes the remaining devices.
   config.mesh = ml_collections.ConfigDict({'member': 1, 'data': -1})
 
@@ -139,6 +147,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.evals.time_occlusion.update(mask=128, stride=128)
     config.evals.sequential.first_interval = 30
     config.evals.spectrogram.update(n_windows=4, window=256, stride=128)
+    config.permutation.update(n_null=9, group_size=20)
   if arg['members'] is not None:
     config.n_members = arg['members']
   return config

@@ -87,17 +87,43 @@ def check_batch(batch_size: int, mesh) -> None:
                      f'data axis of size {mesh.shape["data"]}.')
 
 
-def jit_ensemble_step(member_step: Callable, mesh) -> Callable:
+def batch_sharding(mesh, member_axis: int | None) -> NamedSharding:
+  """Sharding of a batch entry whose axis 0 is the batch.
+
+  Args:
+    mesh: the ('member', 'data') mesh.
+    member_axis: None for an entry shared by members, else the axis that
+      holds the members (>= 1, e.g. labels of shape (batch, members)).
+  """
+  if member_axis is None:
+    return data_sharding(mesh)
+  if member_axis < 1:
+    raise ValueError(f'Axis 0 of a batch entry is the batch; the member axis '
+                     f'must be >= 1, got {member_axis}.')
+  return NamedSharding(mesh, P('data', *[None] * (member_axis - 1),
+                               'member'))
+
+
+def jit_ensemble_step(member_step: Callable, mesh,
+                      batch_in_axes: dict[str, int | None] | None = None
+                      ) -> Callable:
   """vmaps `member_step(state, batch, epoch)` over members and jits it.
 
-  The batch is shared (in_axes None); state, and so the per-member keys, are
-  mapped. The stacked state is donated so memory is reused between steps.
+  State, and so the per-member keys, are mapped. By default the batch is
+  shared by members (in_axes None). `batch_in_axes` gives one in_axes per
+  batch entry instead, so that members can see different targets on the same
+  windows, e.g. {'x': None, 'label': 1} with labels (batch, members) for the
+  permutation test (seisjax/significance.py) or bootstrap weights. The
+  stacked state is donated so memory is reused between steps.
   """
-  step = jax.vmap(member_step, in_axes=(0, None, None))
+  if batch_in_axes is None:
+    in_batch = data_sharding(mesh)
+  else:
+    in_batch = {k: batch_sharding(mesh, a) for k, a in batch_in_axes.items()}
+  step = jax.vmap(member_step, in_axes=(0, batch_in_axes, None))
   return jax.jit(
       step,
-      in_shardings=(member_sharding(mesh), data_sharding(mesh),
-                    replicated(mesh)),
+      in_shardings=(member_sharding(mesh), in_batch, replicated(mesh)),
       out_shardings=(member_sharding(mesh), member_sharding(mesh)),
       donate_argnums=0)
 

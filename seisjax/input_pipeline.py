@@ -57,7 +57,9 @@ class WindowSet:
     spans: (n_spans, span_samples, 3) jointly normalised interval spans.
     events: (n_spans,) event index of each span.
     intervals: (n_spans,) 1-based interval of each span.
-    labels: (n_spans,) NOISE, PRECURSOR or UNLABELLED.
+    labels: (n_spans,) NOISE, PRECURSOR or UNLABELLED; or (members, n_spans)
+      where each member of an ensemble has its own labels (the permutation
+      test, seisjax/significance.py): a window's label is then (members,).
     window, stride, n_windows: the windowing of each span.
   """
   spans: np.ndarray
@@ -79,11 +81,11 @@ class WindowSet:
     span, w = divmod(int(index), self.n_windows)
     start = self._starts[w]
     return {'x': self.spans[span, start:start + self.window],
-            'label': np.int32(self.labels[span])}
+            'label': self.labels[..., span].astype(np.int32)}
 
   def per_window(self, values: np.ndarray) -> np.ndarray:
-    """Repeats a per-span array once per window: (n_spans,) -> (len,)."""
-    return np.repeat(values, self.n_windows)
+    """Repeats per-span values once per window: (..., n_spans) -> (..., len)."""
+    return np.repeat(values, self.n_windows, axis=-1)
 
   def batches(self, batch_size: int):
     """Yields (x, n_valid) in order; the last batch is zero-padded."""

@@ -1,9 +1,14 @@
 r"""Entry point: trains and evaluates a config in a workdir, or analyses it.
 
+The third mode is the permutation test of the precursor accuracy
+(seisjax/significance.py).
+
   python -m seisjax.main --config=configs/precursor.py:cpu \
       --workdir=runs/precursor_cpu
   python -m seisjax.main --config=configs/precursor.py:cpu \
       --workdir=runs/precursor_cpu --config.mode=analyze
+  python -m seisjax.main --config=configs/precursor.py:cpu \
+      --workdir=runs/precursor_cpu --config.mode=permutation
 
 Fields can be overridden (`--config.train.num_epochs=3`); unknown fields are
 an error. Rerunning with the same workdir resumes from the last checkpoint.
@@ -18,6 +23,7 @@ from absl import logging as absl_logging
 from ml_collections import config_flags
 
 from seisjax import analyze
+from seisjax import significance
 from seisjax import train
 
 FLAGS = flags.FLAGS
@@ -34,7 +40,8 @@ def main(argv):
   absl_logging.set_verbosity(absl_logging.WARNING)
   logging.getLogger('seisjax').setLevel(logging.INFO)
   config = FLAGS.config
-  modes = {'train': train.train_and_evaluate, 'analyze': analyze.analyze}
+  modes = {'train': train.train_and_evaluate, 'analyze': analyze.analyze,
+           'permutation': significance.permutation_test}
   if config.mode not in modes:
     raise app.UsageError(f'Unknown mode {config.mode!r}; known: '
                          f'{sorted(modes)}.')

@@ -162,6 +162,43 @@ def _json_value(x):
   return x
 
 
+def bootstrap_ci(correct, events, n_boot: int = 2000, level: float = 0.95,
+                 seed: int = 0) -> tuple[float, float, float]:
+  """Accuracy and its percentile bootstrap confidence interval over events.
+
+  Windows of one event share its noise and its precursor, so they are far
+  from independent: resampling windows would give an interval that is much
+  too narrow. Whole events are resampled with replacement instead, and the
+  accuracy of each resample is its correct windows over its windows.
+
+  Args:
+    correct: (windows,) 1 where a window is classified correctly, else 0.
+    events: (windows,) event id of each window (int or str).
+    n_boot: number of resamples.
+    level: coverage of the interval, e.g. 0.95.
+    seed: seed of the resampling.
+
+  Returns:
+    (accuracy, low, high) as fractions; nan for no windows.
+  """
+  correct = np.asarray(correct, np.float64).reshape(-1)
+  events = np.asarray(events).reshape(-1)
+  if correct.shape != events.shape:
+    raise ValueError(f'correct {correct.shape} and events {events.shape} '
+                     'must have the same shape.')
+  if not correct.size:
+    return math.nan, math.nan, math.nan
+  _, index = np.unique(events, return_inverse=True)
+  n_correct = np.bincount(index, weights=correct)  # (events,)
+  n_windows = np.bincount(index).astype(np.float64)  # (events,)
+  n_events = n_windows.size
+  draws = np.random.default_rng(seed).integers(
+      0, n_events, size=(n_boot, n_events))  # (n_boot, events)
+  resampled = n_correct[draws].sum(axis=1) / n_windows[draws].sum(axis=1)
+  low, high = np.quantile(resampled, [(1 - level) / 2, (1 + level) / 2])
+  return float(correct.mean()), float(low), float(high)
+
+
 def per_event_table(events, labels, preds) -> list[dict[str, Any]]:
   """Per-event accuracies in the form of the paper's Table 3.
 
@@ -409,7 +446,8 @@ def write_precursor_report(
 ) -> dict[str, Any]:
   """Writes the precursor study's tables and figures into workdir.
 
-  Files written: `per_event_test.csv`, `per_event_test.md` (ensemble),
+  Files written: `per_event_test.csv`, `per_event_test.md` (ensemble, and
+  its accuracy with a bootstrap CI),
   `confusion_train.png`, `confusion_test.png`, `confusion.json` (per split,
   the ensemble and each member), `interval_fractions.csv` (interval,
   hours_before_event, mean, std, member_0 ...) and `interval_fractions.png`.
@@ -429,8 +467,10 @@ def write_precursor_report(
   Returns:
     JSON-ready summary: for split in (train, test), `{split}_accuracy`
     (ensemble, fraction 0-1), `member_{split}_accuracy` (list over members),
-    `{split}_f` (percent) and `{split}_score` (TPR - FPR); and
-    `onset_interval` (int or None). Undefined values are None.
+    `{split}_accuracy_ci` and `member_{split}_accuracy_ci` ([low, high], 95 %
+    bootstrap over events, see `bootstrap_ci`), `{split}_f` (percent) and
+    `{split}_score` (TPR - FPR); and `onset_interval` (int or None).
+    Undefined values are None.
   """
   os.makedirs(workdir, exist_ok=True)
   summary = {}
@@ -454,6 +494,13 @@ def write_precursor_report(
     summary[f'member_{name}_accuracy'] = [
         _json_value(_accuracy(m)) for m in member_cms
     ]
+    # 95 % bootstrap intervals over events (see `bootstrap_ci`).
+    ci = bootstrap_ci(ensemble_preds == labels, split.events)
+    summary[f'{name}_accuracy_ci'] = [_json_value(c) for c in ci[1:]]
+    summary[f'member_{name}_accuracy_ci'] = [
+        [_json_value(c) for c in bootstrap_ci(p == labels, split.events)[1:]]
+        for p in member_preds
+    ]
     summary[f'{name}_f'] = _json_value(accuracy_f(cm))
     summary[f'{name}_score'] = _json_value(score(cm))
     plot_confusion(
@@ -465,6 +512,9 @@ def write_precursor_report(
       write_csv(rows, os.path.join(workdir, 'per_event_test.csv'))
       with open(os.path.join(workdir, 'per_event_test.md'), 'w') as f:
         f.write(per_event_markdown(rows))
+        f.write(f'\nEnsemble accuracy {100 * ci[0]:.1f} %, 95 % CI '
+                f'{100 * ci[1]:.1f}-{100 * ci[2]:.1f} % (bootstrap over '
+                f'the {len(rows)} test events).\n')
   with open(os.path.join(workdir, 'confusion.json'), 'w') as f:
     json.dump(confusion, f, indent=2, allow_nan=False)
 

@@ -6,7 +6,8 @@ member by validation score, optional early stopping, Orbax checkpoints that
 resume, and at the end the task's tables and figures for the best weights.
 What differs between the precursor CNN, the picker and the polarity
 classifier (data, loss, validation score, evaluation) comes from the task
-named by `config.task` (seisjax/tasks/).
+named by `config.task` (seisjax/tasks/). `fit` is the training part alone,
+for drivers that train on modified data (seisjax/significance.py).
 """
 
 import collections
@@ -46,8 +47,8 @@ def train_step(state: ensemble.TrainState, batch, epoch, loss_fn):
 
   Args:
     state: the member's state.
-    batch: a dict with 'x' (batch, time, channels) and the task's targets,
-      shared by members.
+    batch: a dict with 'x' (batch, time, channels) and the task's targets
+      (this member's, where members have their own: see `fit`).
     epoch: scalar; the precursor CNN's random input layer is drawn from it,
       so it changes every epoch, while dropout changes every step.
     loss_fn: `(outputs, batch) -> (loss, metrics)`, the task's loss.
@@ -189,13 +190,35 @@ def load_best(config, workdir: str, mesh):
 
 def train_and_evaluate(config, workdir: str) -> dict:
   """Trains the ensemble of `config` in `workdir` and returns the summary."""
-  os.makedirs(workdir, exist_ok=True)
   log.info('Process %d of %d.', jax.process_index(), jax.process_count())
+  task = tasks.get_task(config.task)
+  datasets = task.get_datasets(config)
+  predict_fn, variables, best_epoch = fit(config, workdir, datasets)
+  return task.evaluate(config, workdir, datasets, predict_fn, variables,
+                       best_epoch=best_epoch)
+
+
+def fit(config, workdir: str, datasets, batch_in_axes=None):
+  """Trains the ensemble of `config` on `datasets`, resuming from `workdir`.
+
+  Args:
+    config: the run's config.
+    workdir: where checkpoints, metrics and run info go.
+    datasets: `task.get_datasets(config)`, or a variant of it (the
+      permutation test's has per-member labels).
+    batch_in_axes: None when members share each batch; else the vmap axis of
+      each batch entry (`ensemble.jit_ensemble_step`).
+
+  Returns:
+    (predict_fn, variables, best_epoch): the jitted ensemble prediction,
+    the best weights of every member ({'params', 'batch_stats'} stacked over
+    members) and the epoch at which each member reached them, (members,).
+  """
+  os.makedirs(workdir, exist_ok=True)
   mesh = ensemble.make_mesh(config.mesh.member, config.mesh.data)
   ensemble.check_batch(config.train.batch_size, mesh)
   ensemble.check_batch(config.train.eval_batch_size, mesh)
   task = tasks.get_task(config.task)
-  datasets = task.get_datasets(config)
   _write_run_info(config, workdir, datasets, mesh)
 
   model, ckpt_state = _initial_checkpoint_state(config, mesh)
@@ -214,7 +237,8 @@ def train_and_evaluate(config, workdir: str) -> dict:
     log.info('Resuming from the checkpoint of step %d.', start)
     ckpt_state = checkpointer.restore(start, ckpt_state, iterator)
 
-  step_fn = ensemble.jit_ensemble_step(make_train_step(task, config), mesh)
+  step_fn = ensemble.jit_ensemble_step(make_train_step(task, config), mesh,
+                                       batch_in_axes=batch_in_axes)
   predict_fn = ensemble.jit_ensemble_predict(task.make_predict(model), mesh)
   writer = metrics.MetricWriter(workdir)
   progress = metrics.Progress(total_steps, config.train.batch_size)
@@ -279,5 +303,4 @@ def train_and_evaluate(config, workdir: str) -> dict:
 
   best = ckpt_state['best']
   variables = {'params': best['params'], 'batch_stats': best['batch_stats']}
-  return task.evaluate(config, workdir, datasets, predict_fn, variables,
-                       best_epoch=np.asarray(best['epoch']))
+  return predict_fn, variables, np.asarray(best['epoch'])

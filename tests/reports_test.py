@@ -212,6 +212,12 @@ def test_write_precursor_report(tmp_path):
       'test_score': pytest.approx(0.75),
       # Mean 1/4 1/4 1 1, std 1/4 1/4 0 0.
       'onset_interval': 3,
+      # Bootstrap over events: one train event; test event 10 is 4/4 and
+      # event 20 3/4 right, so resamples score 1, 7/8 or (1 in 4) 3/4.
+      'train_accuracy_ci': [1.0, 1.0],
+      'member_train_accuracy_ci': [[pytest.approx(2 / 3)] * 2] * 2,
+      'test_accuracy_ci': [0.75, 1.0],
+      'member_test_accuracy_ci': [[0.5, 0.5], [0.75, 0.75]],
   }
   json.dumps(summary, allow_nan=False)
   assert all(type(a) is float for a in summary['member_test_accuracy'])
@@ -231,7 +237,10 @@ def test_write_precursor_report(tmp_path):
       ('10', '4'), ('20', '3'),
   ]
   assert float(per_event[1]['precursor_accuracy_pct']) == 50.0
-  assert (out / 'per_event_test.md').read_text().count('\n') == 2 + 2
+  markdown = (out / 'per_event_test.md').read_text().splitlines()
+  assert len(markdown) == 2 + 2 + 2  # Header, 2 events, blank, CI line.
+  assert markdown[-1] == ('Ensemble accuracy 87.5 %, 95 % CI 75.0-100.0 % '
+                          '(bootstrap over the 2 test events).')
 
   fractions = _read_csv(out / 'interval_fractions.csv')
   assert len(fractions) == 4

@@ -91,8 +91,8 @@ def test_interrupt_and_resume_matches_uninterrupted(data_dir, tiny_config,
 
   real = ensemble.jit_ensemble_step
 
-  def interrupting(member_step, mesh):
-    step_fn, calls = real(member_step, mesh), itertools.count(1)
+  def interrupting(member_step, mesh, **kwargs):
+    step_fn, calls = real(member_step, mesh, **kwargs), itertools.count(1)
 
     def step(*args):
       out = step_fn(*args)
@@ -119,8 +119,8 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(
     data_dir, tiny_config, tmp_path, monkeypatch):
   real = ensemble.jit_ensemble_step
 
-  def poisoned(member_step, mesh):
-    step_fn, calls = real(member_step, mesh), itertools.count(1)
+  def poisoned(member_step, mesh, **kwargs):
+    step_fn, calls = real(member_step, mesh, **kwargs), itertools.count(1)
 
     def step(*args):
       state, metrics = step_fn(*args)

@@ -51,7 +51,10 @@ def eval_step(predict_fn, variables, window_set, batch_size) -> np.ndarray:
 
 
 def accuracy(predict_fn, variables, window_set, batch_size) -> np.ndarray:
-  """Accuracy of each member on a labelled window set: (members,)."""
+  """Accuracy of each member on a labelled window set: (members,).
+
+  The labels are shared, (n_spans,), or each member's own, (members, n_spans).
+  """
   probs = eval_step(predict_fn, variables, window_set, batch_size)
   labels = window_set.per_window(window_set.labels)
   return (reports.predict(probs) == labels).mean(axis=1)
