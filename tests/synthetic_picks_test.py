@@ -192,8 +192,8 @@ def test_metadata_ranges(tiny):
   _, recs, keys = tiny
   magnitude = np.array([r['magnitude'] for r in recs])
   distance = np.array([r['distance_km'] for r in recs])
-  assert magnitude.min() >= 0.5 and magnitude.max() <= 4.5
-  assert np.median(magnitude) < 1.5  # Gutenberg-Richter: mostly small.
+  assert magnitude.min() >= 1.5 and magnitude.max() <= 5.0
+  assert np.median(magnitude) < 2.5  # Gutenberg-Richter: mostly small.
   assert distance.min() >= 3.0 and distance.max() <= 150.0
   n_stations = np.bincount([e for e, _ in keys])
   assert n_stations.min() >= 3 and n_stations.max() <= 8

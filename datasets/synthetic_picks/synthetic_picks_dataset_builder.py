@@ -49,8 +49,8 @@ class SyntheticPicksConfig(tfds.core.BuilderConfig):
   stations_per_event: tuple = (3, 8)
   seed: int = 0
   noise_files: tuple = ()
-  level_range: tuple = (0.2, 0.6)
-  magnitude_range: tuple = (0.5, 4.5)
+  level_range: tuple = (0.45, 0.85)
+  magnitude_range: tuple = (1.5, 5.0)
   emergent_fraction: float = 0.3
   min_first_motion: float = 3.0
 
@@ -122,8 +122,14 @@ def station_parts(config: SyntheticPicksConfig, event: int, station: int,
 class Builder(tfds.core.GeneratorBasedBuilder):
   """Synthetic P-pick records, one example per (event, station)."""
 
-  VERSION = tfds.core.Version('1.0.0')
-  RELEASE_NOTES = {'1.0.0': 'Initial release.'}
+  VERSION = tfds.core.Version('1.1.0')
+  RELEASE_NOTES = {
+      '1.0.0': 'Initial release.',
+      '1.1.0': 'Magnitudes 1.5-5 (as in SCSN catalogues) instead of 0.5-4.5, '
+               'site kappa 0.02-0.07 s instead of 0.01-0.04 s (onsets of '
+               'the smallest, nearest events were single-sample spikes), '
+               'noise level 0.45-0.85 instead of 0.2-0.6 (the same SNR '
+               'distribution as before).'}
   BUILDER_CONFIGS = [make_config()]
   # TFDS otherwise finds this file through `importlib_resources`, which it
   # only declares as a dependency for Python < 3.9, and fails without it.

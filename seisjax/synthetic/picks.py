@@ -146,7 +146,7 @@ def _rng(*key: int) -> np.random.Generator:
 
 
 def event_source(seed: int, event: int, *,
-                 magnitude_range=(0.5, 4.5),
+                 magnitude_range=(1.5, 5.0),
                  stations_per_event=(3, 8)) -> dict:
   """Magnitude, depth, mechanism, stress drop and station count of an event.
 
@@ -230,7 +230,7 @@ def _signal(rng, info: dict) -> np.ndarray:
 
 
 def station_parts(seed: int, event: int, station: int, *, noise_pieces=(),
-                  level_range=(0.2, 0.6), emergent_fraction=0.3,
+                  level_range=(0.45, 0.85), emergent_fraction=0.3,
                   max_distance_km=150.0, **event_kwargs):
   """Raw noise and signal of one station, before preprocessing.
 
@@ -261,7 +261,7 @@ def station_parts(seed: int, event: int, station: int, *, noise_pieces=(),
       distance_km=distance, azimuth=rng.uniform(0, 360), takeoff=takeoff,
       travel_time=travel, q=rng.uniform(200, 1000), emergent=emergent,
       rise_s=rng.uniform(0.1, 0.5) if emergent else 0.0,
-      level=rng.uniform(*level_range), kappa=rng.uniform(0.01, 0.04),
+      level=rng.uniform(*level_range), kappa=rng.uniform(0.02, 0.07),
       corner_hz=corner_frequency(info['magnitude'], info['stress_drop_mpa']))
   info['radiation'] = float(radiation_p(
       info['strike'], info['dip'], info['rake'], info['azimuth'], takeoff))
