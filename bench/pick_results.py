@@ -63,9 +63,10 @@ def _real_config(module, source):
   return config
 
 
-def _rename(rows, prefix):
-  return [dict(r, method=f'{prefix} {r["method"]}') if r['method'].startswith(
-      'CNN') else r for r in rows if 'member' not in r['method']]
+def _rename(rows, name):
+  """The ensemble's row named `name`, the baselines' rows; no member rows."""
+  return [dict(r, method=name) if r['method'] == 'CNN ensemble' else r
+          for r in rows if not r['method'].startswith('CNN member')]
 
 
 def main(argv):
@@ -99,7 +100,7 @@ def main(argv):
     worst = [r['method'] for r in rows if not r['method'].startswith('CNN')
              and not cnn < r['std_s']]
     verdicts.append(f'- {source}: the synthetic-trained CNN residual std '
-                    f'({cnn:.3f} s) is lower than every baseline\'s: '
+                    f"({cnn:.3f} s) is lower than every baseline's: "
                     f'{"yes" if not worst else "no, not " + ", ".join(worst)}.')
   rows = _rename(evaluate.run(synthetic_pol, 'kumamoto_hinet',
                               seed=FLAGS.seed), 'CNN (synthetic)')
