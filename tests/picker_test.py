@@ -21,6 +21,7 @@ from seisjax.picking import inference
 from seisjax.picking import pipeline
 from seisjax.picking import records
 from seisjax.synthetic import picks as synthetic_picks
+from seisjax.tasks import picker as picker_task
 
 SHARED_PICKS = pathlib.Path(pipeline.SHARED_PICKS)
 
@@ -119,17 +120,25 @@ def test_windows_put_the_pick_where_the_target_says():
 
 def test_early_stopping_ends_when_no_member_improves(data_dir,
                                                      tiny_pick_config,
-                                                     tmp_path):
-  # With a zero learning rate the validation loss never improves after the
-  # first epoch, so patience 2 stops the run after epoch 3 of 8.
-  config = tiny_pick_config('picker', data_dir, learning_rate=0.0,
-                            patience=2)
+                                                     tmp_path, monkeypatch):
+  # A validation score that never improves after the first epoch: patience
+  # 2 stops the run after epoch 3 of 8, with the weights of epoch 1.
+  def constant_score(predict_fn, variables, val, config):
+    del predict_fn, variables, val
+    score = np.zeros(config.n_members)
+    return score, {'val_loss': -score}
+  monkeypatch.setattr(picker_task, 'validate', constant_score)
+  config = tiny_pick_config('picker', data_dir, patience=2)
   train.train_and_evaluate(config, str(tmp_path))
   with open(tmp_path / 'metrics.jsonl') as f:
     epochs = [m['epoch'] for m in map(json.loads, f) if 'epoch' in m]
   assert epochs == [1, 2, 3]
   with open(tmp_path / 'summary.json') as f:
     assert json.load(f)['best_epoch'] == [1, 1]
+  # A rerun resumes at the stop and trains no further.
+  train.train_and_evaluate(config, str(tmp_path))
+  with open(tmp_path / 'metrics.jsonl') as f:
+    assert sum('epoch' in json.loads(line) for line in f) == 3
 
 
 def _row(rows, method):
