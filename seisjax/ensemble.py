@@ -135,5 +135,19 @@ def jit_ensemble_predict(member_predict: Callable, mesh) -> Callable:
                  out_shardings=NamedSharding(mesh, P('member', 'data')))
 
 
+def eval_step(predict_fn, variables, window_set, batch_size) -> np.ndarray:
+  """Every member's output on every window of a set: (members, n, ...).
+
+  Args:
+    predict_fn: from `jit_ensemble_predict`.
+    variables: stacked over members.
+    window_set: has `batches(batch_size)` yielding (x, n_valid).
+    batch_size: a multiple of the mesh's data axis.
+  """
+  out = [np.asarray(predict_fn(variables, x))[:, :n]
+         for x, n in window_set.batches(batch_size)]
+  return np.concatenate(out, axis=1)
+
+
 def n_params(params) -> int:
   return sum(math.prod(p.shape) for p in jax.tree.leaves(params))

@@ -88,14 +88,25 @@ class WindowSet:
     return np.repeat(values, self.n_windows, axis=-1)
 
   def batches(self, batch_size: int):
-    """Yields (x, n_valid) in order; the last batch is zero-padded."""
-    for begin in range(0, len(self), batch_size):
-      idx = np.arange(begin, min(begin + batch_size, len(self)))
-      x = np.stack([self[i]['x'] for i in idx])
-      pad = batch_size - len(idx)
-      if pad:
-        x = np.concatenate([x, np.zeros((pad, *x.shape[1:]), x.dtype)])
-      yield x, len(idx)
+    return padded_batches(self, batch_size)
+
+
+def padded_batches(source, batch_size: int):
+  """Yields (x, n_valid) of a data source in order, for evaluation.
+
+  Args:
+    source: items are dicts with 'x'.
+    batch_size: every batch has this size; the last is zero-padded, and
+      n_valid says how many of its windows are real.
+  """
+  for begin in range(0, len(source), batch_size):
+    x = np.stack([source[i]['x']
+                  for i in range(begin, min(begin + batch_size, len(source)))])
+    n = len(x)
+    if n < batch_size:
+      x = np.concatenate([x, np.zeros((batch_size - n, *x.shape[1:]),
+                                      x.dtype)])
+    yield x, n
 
 
 def read_window_set(source, events, intervals, data) -> WindowSet:

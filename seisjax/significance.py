@@ -64,6 +64,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 import numpy as np
 
+from seisjax import ensemble
 from seisjax import input_pipeline
 from seisjax import metrics
 from seisjax import reports
@@ -225,7 +226,7 @@ def permutation_test(config, workdir: str, n_null: int | None = None,
     predict_fn, variables, _ = train.fit(
         group_config, os.path.join(workdir, 'permutation', f'group_{g:03d}'),
         group, batch_in_axes=PER_MEMBER_LABELS)
-    probs.append(task.eval_step(predict_fn, variables, test,
+    probs.append(ensemble.eval_step(predict_fn, variables, test,
                                 config.train.eval_batch_size))
   probs = np.concatenate(probs)  # (members, test windows)
 

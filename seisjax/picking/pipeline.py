@@ -12,10 +12,10 @@ a window set is deterministic and grain can checkpoint its position.
 import dataclasses
 import os
 
-import grain
 import ml_collections
 import numpy as np
 
+from seisjax import input_pipeline
 from seisjax.picking import records
 
 # ../shared/data/picks beside the repository: the evaluation sets.
@@ -205,15 +205,7 @@ class WindowSet:
     return np.repeat(values, self.copies)
 
   def batches(self, batch_size: int):
-    """Yields (x, n_valid) in order; the last batch is zero-padded."""
-    for begin in range(0, len(self), batch_size):
-      x = np.stack([self[i]['x']
-                    for i in range(begin, min(begin + batch_size, len(self)))])
-      n = len(x)
-      if n < batch_size:
-        x = np.concatenate([x, np.zeros((batch_size - n, *x.shape[1:]),
-                                        x.dtype)])
-      yield x, n
+    return input_pipeline.padded_batches(self, batch_size)
 
 
 @dataclasses.dataclass

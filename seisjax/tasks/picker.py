@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from seisjax import ensemble
 from seisjax.picking import evaluation
 from seisjax.picking import pipeline
 from seisjax.picking import records
@@ -47,16 +48,10 @@ def make_predict(model):
   return predict
 
 
-def outputs(predict_fn, variables, window_set, batch_size) -> np.ndarray:
-  """Every member's output on every window: (members, n, ...)."""
-  out = [np.asarray(predict_fn(variables, x))[:, :n]
-         for x, n in window_set.batches(batch_size)]
-  return np.concatenate(out, axis=1)
-
-
 def validate(predict_fn, variables, val, config):
   """Minus the Huber loss per member (higher is better), and scalars."""
-  picks = outputs(predict_fn, variables, val, config.train.eval_batch_size)
+  picks = ensemble.eval_step(predict_fn, variables, val,
+                             config.train.eval_batch_size)
   error = (picks - val.picks) / records.SAMPLING_RATE  # (members, n) in s
   val_loss = np.asarray(optax.huber_loss(
       error, delta=config.train.huber_delta)).mean(axis=1)
@@ -72,7 +67,8 @@ def evaluate(config, workdir, datasets, predict_fn, variables, best_epoch):
              'n_test_events': len(datasets.splits['test']),
              'n_test_windows': len(test)}
   if len(test):
-    out = outputs(predict_fn, variables, test, config.train.eval_batch_size)
+    out = ensemble.eval_step(predict_fn, variables, test,
+                             config.train.eval_batch_size)
     kind = 'picks' if config.task == 'picker' else 'probs'
     summary['results'] = evaluation.evaluate(
         test, os.path.join(workdir, 'test'), datasets.dataset_name,

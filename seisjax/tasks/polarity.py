@@ -11,7 +11,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from seisjax.tasks.picker import evaluate, get_datasets, input_shape, outputs  # pylint: disable=unused-import
+from seisjax import ensemble
+from seisjax.tasks.picker import evaluate, get_datasets, input_shape  # pylint: disable=unused-import
 
 
 def loss(logits, batch, config):
@@ -32,8 +33,8 @@ def make_predict(model):
 
 def validate(predict_fn, variables, val, config):
   """Minus the cross-entropy per member (higher is better), and scalars."""
-  probs = outputs(predict_fn, variables, val,
-                  config.train.eval_batch_size)  # (members, n, 3)
+  probs = ensemble.eval_step(predict_fn, variables, val,
+                             config.train.eval_batch_size)  # (members, n, 3)
   labels = val.per_window(val.records.polarity)
   picked = np.take_along_axis(probs, labels[None, :, None], axis=-1)[..., 0]
   val_loss = -np.log(np.maximum(picked, 1e-12)).mean(axis=1)

@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from seisjax import ensemble
 from seisjax import input_pipeline
 from seisjax import reports
 
@@ -43,19 +44,12 @@ def make_predict(model):
   return predict
 
 
-def eval_step(predict_fn, variables, window_set, batch_size) -> np.ndarray:
-  """Precursor probabilities of every member on every window: (members, n)."""
-  out = [np.asarray(predict_fn(variables, x))[:, :n]
-         for x, n in window_set.batches(batch_size)]
-  return np.concatenate(out, axis=1)
-
-
 def accuracy(predict_fn, variables, window_set, batch_size) -> np.ndarray:
   """Accuracy of each member on a labelled window set: (members,).
 
   The labels are shared, (n_spans,), or each member's own, (members, n_spans).
   """
-  probs = eval_step(predict_fn, variables, window_set, batch_size)
+  probs = ensemble.eval_step(predict_fn, variables, window_set, batch_size)
   labels = window_set.per_window(window_set.labels)
   return (reports.predict(probs) == labels).mean(axis=1)
 
@@ -70,13 +64,13 @@ def evaluate(config, workdir, datasets, predict_fn, variables, best_epoch):
   """Writes the tables and figures of the final ensemble; returns summary."""
   batch = config.train.eval_batch_size
   train, test_all = datasets.train, datasets.test_all
-  test_probs = eval_step(predict_fn, variables, test_all, batch)
+  test_probs = ensemble.eval_step(predict_fn, variables, test_all, batch)
   test_labels = test_all.per_window(test_all.labels)
   is_labelled = test_labels != input_pipeline.UNLABELLED
   summary = reports.write_precursor_report(
       workdir,
       train=reports.SplitPredictions(
-          eval_step(predict_fn, variables, train, batch),
+          ensemble.eval_step(predict_fn, variables, train, batch),
           train.per_window(train.labels), train.per_window(train.events)),
       test=reports.SplitPredictions(
           test_probs[:, is_labelled], test_labels[is_labelled],
