@@ -13,11 +13,15 @@ def data_dir(tmp_path_factory):
   return str(tmp_path_factory.mktemp('tfds'))
 
 
-def _tiny_config(data_dir, arg='tiny', **train_overrides):
-  config = precursor.get_config(arg)
+def _tiny(module, arg, data_dir, train_overrides):
+  config = module.get_config(arg)
   config.data.data_dir = data_dir
   config.train.update(train_overrides)
   return config
+
+
+def _tiny_config(data_dir, arg='tiny', **train_overrides):
+  return _tiny(precursor, arg, data_dir, train_overrides)
 
 
 @pytest.fixture(scope='session')
@@ -46,10 +50,7 @@ def null_run(data_dir, tmp_path_factory):
 
 def _tiny_pick_config(name, data_dir, **train_overrides):
   module = {'picker': picker, 'polarity': polarity}[name]
-  config = module.get_config('tiny')
-  config.data.data_dir = data_dir
-  config.train.update(train_overrides)
-  return config
+  return _tiny(module, 'tiny', data_dir, train_overrides)
 
 
 @pytest.fixture(scope='session')

@@ -23,6 +23,8 @@ import os
 
 import tensorflow_datasets as tfds
 
+import seisjax_datasets
+
 from seisjax.picking import folder_builder
 from seisjax.picking import readers
 
@@ -61,7 +63,7 @@ def make_config(path: str = '', reader: str = 'seisbench') -> SeisbenchConfig:
     raise ValueError(f'reader must be one of {FOLDER_READERS}, not '
                      f'{reader!r}.')
   path = os.path.abspath(os.path.expanduser(path)) if path else ''
-  digest = folder_builder.digest({'path': path, 'reader': reader})
+  digest = seisjax_datasets.config_digest({'path': path, 'reader': reader})
   folder = ''.join(c if c.isalnum() else '_'
                    for c in os.path.basename(path))[:40]
   config = SeisbenchConfig(

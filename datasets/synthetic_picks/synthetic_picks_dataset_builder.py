@@ -16,11 +16,12 @@ tfrecord, which needs TensorFlow to read).
 """
 
 import dataclasses
-import hashlib
 import json
 
 import numpy as np
 import tensorflow_datasets as tfds
+
+import seisjax_datasets
 
 from seisjax.picking import records
 from seisjax.synthetic import picks
@@ -84,8 +85,7 @@ def make_config(**overrides) -> SyntheticPicksConfig:
   config.magnitude_range = tuple(float(x) for x in config.magnitude_range)
   params = {f.name: getattr(config, f.name)
             for f in dataclasses.fields(config) if f.name not in _BASE_FIELDS}
-  digest = hashlib.sha256(
-      json.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
+  digest = seisjax_datasets.config_digest(params)
   low, high = config.stations_per_event
   config.name = (f'ev{config.n_events}-st{low}to{high}-seed{config.seed}'
                  f'-{"real" if config.noise_files else "syn"}-{digest}')

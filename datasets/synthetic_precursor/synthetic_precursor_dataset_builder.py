@@ -19,11 +19,12 @@ tfrecord, which needs TensorFlow to read).
 """
 
 import dataclasses
-import hashlib
 import json
 
 import numpy as np
 import tensorflow_datasets as tfds
+
+import seisjax_datasets
 
 from seisjax.synthetic import noise as noise_lib
 from seisjax.synthetic import precursor
@@ -100,8 +101,7 @@ def make_config(**overrides) -> SyntheticPrecursorConfig:
   config.level_range = tuple(float(x) for x in config.level_range)
   params = {f.name: getattr(config, f.name)
             for f in dataclasses.fields(config) if f.name not in _BASE_FIELDS}
-  digest = hashlib.sha256(
-      json.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
+  digest = seisjax_datasets.config_digest(params)
   c = config
   config.name = (
       f'ev{c.n_events}-snr{_short(c.snr)}-seed{c.seed}'

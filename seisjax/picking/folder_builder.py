@@ -6,8 +6,6 @@ base turns them into records, one split 'records' in the source's order,
 and stores every rejected record with its reason in the metadata.
 """
 
-import hashlib
-import json
 import logging
 
 import tensorflow_datasets as tfds
@@ -16,12 +14,6 @@ from seisjax.picking import readers
 from seisjax.picking import records
 
 SPLIT = 'records'
-
-
-def digest(params: dict) -> str:
-  """8 hex digits of a hash of a config's fields, for its name."""
-  return hashlib.sha256(
-      json.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
 
 
 class FolderBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):

@@ -14,6 +14,7 @@ import ml_collections
 import numpy as np
 
 from seisjax import ensemble as ensemble_lib
+from seisjax import input_pipeline
 from seisjax import tasks
 from seisjax import train
 from seisjax.picking import records
@@ -36,6 +37,16 @@ def load_config(workdir: str) -> ml_collections.ConfigDict:
                             'of a training run?')
   with open(path) as f:
     return ml_collections.ConfigDict(_tuples(json.load(f)))
+
+
+class _Windows(list):
+  """Arrays as the {'x': ...} items `ensemble.eval_step` batches."""
+
+  def __init__(self, x):
+    super().__init__({'x': w} for w in x)
+
+  def batches(self, batch_size):
+    return input_pipeline.padded_batches(self, batch_size)
 
 
 class Ensemble:
@@ -69,19 +80,12 @@ class Ensemble:
     if windows.ndim != 2 or windows.shape[1] != records.WINDOW_SAMPLES:
       raise ValueError(f'Expected windows of shape (n, '
                        f'{records.WINDOW_SAMPLES}), got {windows.shape}.')
-    x = records.normalize(windows)[..., None]
-    batch = self.config.train.eval_batch_size
-    out = []
-    for begin in range(0, len(x), batch):
-      chunk = x[begin:begin + batch]
-      n = len(chunk)
-      chunk = np.concatenate([chunk, np.zeros((batch - n, *x.shape[1:]),
-                                              x.dtype)])
-      out.append(np.asarray(self._predict(self.variables, chunk))[:, :n])
-    if not out:
+    if not len(windows):
       shape = (self.n_members, 0) + ((3,) if self.task == 'polarity' else ())
       return np.zeros(shape, np.float32)
-    return np.concatenate(out, axis=1)
+    source = _Windows(records.normalize(windows)[..., None])
+    return ensemble_lib.eval_step(self._predict, self.variables, source,
+                                  self.config.train.eval_batch_size)
 
 
 def load_ensemble(workdir: str) -> Ensemble:
