@@ -38,7 +38,13 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   # Validation events come out of the training events (splits are by event);
   # the best weights per member are chosen on them, never on the test events.
   data.n_val_events = 4
+  data.split = 'random'  # Or 'catalogue': its train/test column (real data).
   data.split_seed = 0
+  # Section 7: set B, the verification records (Table 2: 32 events); 0: none.
+  data.n_verify_events = 0
+  data.pool_sets = False  # Section 7.2: split sets A and B pooled, at random.
+  # Noise B: 1000 s windows far from any event, labelled noise (Section 5.1).
+  data.n_noise_b = 0
   data.snr = arg['snr']
   data.generator_seed = 0
   data.onset_fraction = 0.3  # Precursor in the last 3 of the 10 hours.
@@ -51,8 +57,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   data.window_samples = 16384
   data.window_stride = 1010
   data.windows_per_interval = 37
-  data.noise_interval = 1  # "noise A": the first interval, 10 h before.
-  data.precursor_interval = 36  # The last 1000 s before the origin time.
+  data.noise_intervals = (1,)  # "noise A": the first interval, 10 h before.
+  data.precursor_intervals = (36,)  # The last 1000 s before the origin time.
+  # Repeat the rarer class's training spans until the classes are even.
+  data.balance = False
   data.normalization = 'std'  # Joint over the 3 components; or 'max'.
 
   # Kernel sizes, widths, dilations and the dense width are not in the paper:

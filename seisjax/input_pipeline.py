@@ -17,16 +17,15 @@ from seisjax import windowing
 NOISE, PRECURSOR, UNLABELLED = 0, 1, -1
 
 
-def get_builder(data, data_dir: str | None = None):
-  """The TFDS builder of `config.data` (not yet prepared)."""
-  if data.name != 'synthetic_precursor':
-    raise ValueError(f'Unknown precursor dataset {data.name!r}.')
+def _synthetic_builder(data, data_dir, *, n_events, seed, snr=None,
+                       n_intervals=None):
   # pylint: disable-next=g-import-not-at-top
   from seisjax_datasets.synthetic_precursor import (
       synthetic_precursor_dataset_builder as builder_lib)
   config = builder_lib.make_config(
-      n_events=data.n_events, snr=float(data.snr), seed=data.generator_seed,
-      sampling_rate=data.sampling_rate, n_intervals=data.n_intervals,
+      n_events=n_events, snr=float(data.snr if snr is None else snr),
+      seed=seed, sampling_rate=data.sampling_rate,
+      n_intervals=n_intervals or data.n_intervals,
       interval_samples=data.interval_samples,
       lead_in_samples=windowing.lead_in_samples(
           data.window_samples, data.window_stride,
@@ -37,16 +36,166 @@ def get_builder(data, data_dir: str | None = None):
                              file_format='array_record')
 
 
-def split_events(n_events: int, n_test: int, n_val: int,
-                 seed: int) -> dict[str, np.ndarray]:
-  """A random split of event indices into train, val and test (sorted)."""
-  if n_test + n_val >= n_events:
-    raise ValueError(f'{n_events} events leave none for training after '
-                     f'{n_test} test and {n_val} validation events.')
-  order = np.random.default_rng(seed).permutation(n_events)
-  return {'test': np.sort(order[:n_test]),
-          'val': np.sort(order[n_test:n_test + n_val]),
-          'train': np.sort(order[n_test + n_val:])}
+def get_builder(data, data_dir: str | None = None):
+  """The TFDS builder of the set-A records of `config.data` (not prepared)."""
+  if data.name == 'synthetic_precursor':
+    return _synthetic_builder(data, data_dir, n_events=data.n_events,
+                              seed=data.generator_seed)
+  if data.name == 'japan_precursor':
+    # pylint: disable-next=g-import-not-at-top
+    from seisjax_datasets.japan_precursor import (
+        japan_precursor_dataset_builder as japan)
+    return japan.make_builder(data, 'fake' if data.fake else 'set_a',
+                              data_dir)
+  raise ValueError(f'Unknown precursor dataset {data.name!r}.')
+
+
+def _group_builders(data, data_dir) -> dict:
+  """Builders of every record group the config asks for.
+
+  'A': the training/test records (set A, or the fake-event control);
+  'B': the verification records (set B), if `n_verify_events`;
+  'noise_b': 1000 s noise windows far from any event, if `n_noise_b`.
+  Synthetic set B and noise B come from other generator seeds; noise B has
+  no precursor (snr 0).
+  """
+  builders = {'A': get_builder(data, data_dir)}
+  if data.name == 'synthetic_precursor':
+    if data.n_verify_events:
+      builders['B'] = _synthetic_builder(
+          data, data_dir, n_events=data.n_verify_events,
+          seed=data.generator_seed + 1)
+    if data.n_noise_b:
+      builders['noise_b'] = _synthetic_builder(
+          data, data_dir, n_events=data.n_noise_b,
+          seed=data.generator_seed + 2, snr=0.0, n_intervals=1)
+  else:
+    # pylint: disable-next=g-import-not-at-top
+    from seisjax_datasets.japan_precursor import (
+        japan_precursor_dataset_builder as japan)
+    if data.n_verify_events:
+      builders['B'] = japan.make_builder(data, 'set_b', data_dir)
+    if data.n_noise_b:
+      builders['noise_b'] = japan.make_builder(data, 'noise_b', data_dir)
+  return builders
+
+
+@dataclasses.dataclass
+class Records:
+  """The records of one or more builders, numbered 0... in builder order.
+
+  Each builder stores one example per (record, interval), record-major.
+
+  Attributes:
+    sources: (data source, n_records, n_intervals) of each builder.
+    group: (n,) 'A', 'B' or 'noise_b' (see `_group_builders`).
+    split: (n,) the catalogue's split of each record ('train', 'test',
+      'verify'), '' where the data set gives none (synthetic records).
+    names: '<name>/<config>' of each builder.
+    versions: the builders' versions.
+  """
+  sources: list
+  group: np.ndarray
+  split: np.ndarray
+  names: list
+  versions: list
+
+  def span(self, event: int, interval: int) -> np.ndarray:
+    """The stored span (lead-in + interval samples, 3) of a record."""
+    local = int(event)
+    for source, n_records, n_intervals in self.sources:
+      if local < n_records:
+        break
+      local -= n_records
+    else:
+      raise IndexError(f'record {event} of {len(self.group)}')
+    example = source[local * n_intervals + int(interval) - 1]
+    if (example['event'], example['interval']) != (local, interval):
+      raise ValueError(
+          f'Dataset order is not (event, interval): expected '
+          f'({local}, {interval}), found ({example["event"]}, '
+          f'{example["interval"]}). Rebuild the dataset.')
+    return example['waveform']
+
+
+def _record_splits(builder, n_records: int) -> np.ndarray:
+  """The catalogue split of each record a builder stores, or ''."""
+  records = builder.info.metadata.get('records') if builder.info.metadata else None
+  if not records:
+    return np.full(n_records, '', dtype=object)
+  return np.array([r.get('split', '') for r in records], dtype=object)
+
+
+def load_records(data, data_dir: str | None = None) -> Records:
+  """Builds (if needed) and opens every record group of `config.data`."""
+  sources, group, split, names, versions = [], [], [], [], []
+  for name, builder in _group_builders(data, data_dir).items():
+    builder.download_and_prepare()
+    metadata = builder.info.metadata
+    n_intervals = int(metadata['n_intervals'])
+    n_records = builder.info.splits['events'].num_examples // n_intervals
+    sources.append((builder.as_data_source(split='events'), n_records,
+                    n_intervals))
+    group += [name] * n_records
+    split.append(_record_splits(builder, n_records))
+    names.append(f'{builder.name}/{builder.builder_config.name}')
+    versions.append(str(builder.version))
+  return Records(sources, np.array(group, dtype=object),
+                 np.concatenate(split), names, versions)
+
+
+def _take(rng, pool: np.ndarray, n: int, what: str):
+  """n random members of pool and the rest, both sorted."""
+  if n > len(pool):
+    raise ValueError(f'{what}: {n} asked of {len(pool)}.')
+  order = rng.permutation(pool)
+  return np.sort(order[:n]), np.sort(order[n:])
+
+
+def split_records(records: Records, data) -> dict[str, np.ndarray]:
+  """Train, val, test and verify records, by event, never by window.
+
+  - `data.split == 'random'`: `n_test_events` test records drawn from set A;
+    'catalogue': the catalogue's train/test column (the paper's Table 1).
+  - Validation records are drawn from the training ones.
+  - Set B is the verification set; with `data.pool_sets` (Section 7.2) sets
+    A and B are pooled and `n_test_events` and `n_verify_events` are drawn
+    from the pool at random.
+  - Noise B windows go to train, val and test in the proportions of set A.
+
+  Returns:
+    Sorted record indices per split; 'verify' may be empty.
+  """
+  rng = np.random.default_rng(data.split_seed)
+  index = np.arange(len(records.group))
+  a, b = index[records.group == 'A'], index[records.group == 'B']
+  verify = b
+  if data.pool_sets:
+    verify, a = _take(rng, np.concatenate([a, b]), data.n_verify_events,
+                      'verification records')
+    test, train = _take(rng, a, data.n_test_events, 'test records')
+  elif data.split == 'catalogue':
+    test, train = a[records.split[a] == 'test'], a[records.split[a] == 'train']
+  elif data.split == 'random':
+    test, train = _take(rng, a, data.n_test_events, 'test records')
+  else:
+    raise ValueError(f"data.split must be 'random' or 'catalogue', not "
+                     f'{data.split!r}.')
+  val, train = _take(rng, train, data.n_val_events, 'validation records')
+  if not len(train):
+    raise ValueError(f'No training records left after {len(test)} test and '
+                     f'{len(val)} validation records.')
+  splits = {'train': train, 'val': val, 'test': test, 'verify': verify}
+  noise = index[records.group == 'noise_b']
+  n = len(train) + len(val) + len(test)
+  n_test = round(len(noise) * len(test) / n)
+  n_val = round(len(noise) * len(val) / n)
+  noise_test, noise = _take(rng, noise, n_test, 'noise B test windows')
+  noise_val, noise_train = _take(rng, noise, n_val, 'noise B val windows')
+  for name, extra in (('train', noise_train), ('val', noise_val),
+                      ('test', noise_test)):
+    splits[name] = np.concatenate([splits[name], extra])
+  return splits
 
 
 @dataclasses.dataclass
@@ -109,36 +258,33 @@ def padded_batches(source, batch_size: int):
     yield x, n
 
 
-def read_window_set(source, events, intervals, data) -> WindowSet:
-  """Reads and normalises the given intervals of the given events.
+def read_window_set(records, events, intervals, data) -> WindowSet:
+  """Reads and normalises the given intervals of the given records.
 
   Args:
-    source: the builder's random-access data source (split 'events').
-    events: event indices to read.
-    intervals: 1-based interval indices to read for every event.
+    records: a `Records`.
+    events: record indices to read.
+    intervals: 1-based interval indices to read for every record of set A
+      or B; a noise-B record has one span, read once with interval 0.
     data: `config.data`.
 
   Returns:
-    A WindowSet; spans labelled by `data.noise_interval` and
-    `data.precursor_interval`, the others UNLABELLED.
+    A WindowSet; spans labelled by `data.noise_intervals` and
+    `data.precursor_intervals`, the others UNLABELLED; noise B is NOISE.
   """
   spans, span_events, span_intervals = [], [], []
   for event in events:
-    for interval in intervals:
-      example = source[int(event) * data.n_intervals + int(interval) - 1]
-      if (example['event'], example['interval']) != (event, interval):
-        raise ValueError(
-            f'Dataset order is not (event, interval): expected '
-            f'({event}, {interval}), found ({example["event"]}, '
-            f'{example["interval"]}). Rebuild the dataset.')
-      spans.append(windowing.normalize_jointly(example['waveform'],
-                                               data.normalization))
+    is_noise_b = records.group[event] == 'noise_b'
+    for interval in ((1,) if is_noise_b else intervals):
+      spans.append(windowing.normalize_jointly(
+          records.span(event, interval), data.normalization))
       span_events.append(event)
-      span_intervals.append(interval)
+      span_intervals.append(0 if is_noise_b else interval)
   span_intervals = np.asarray(span_intervals, np.int32)
   labels = np.full(len(span_intervals), UNLABELLED, np.int32)
-  labels[span_intervals == data.noise_interval] = NOISE
-  labels[span_intervals == data.precursor_interval] = PRECURSOR
+  labels[np.isin(span_intervals, data.noise_intervals)] = NOISE
+  labels[np.isin(span_intervals, data.precursor_intervals)] = PRECURSOR
+  labels[span_intervals == 0] = NOISE
   return WindowSet(np.stack(spans), np.asarray(span_events, np.int32),
                    span_intervals, labels, data.window_samples,
                    data.window_stride, data.windows_per_interval)
@@ -148,28 +294,50 @@ def read_window_set(source, events, intervals, data) -> WindowSet:
 class Datasets:
   train: WindowSet
   val: WindowSet
-  test_all: WindowSet  # Every interval of the test events.
+  test_all: WindowSet  # Every interval of the test records (and noise B).
+  verify: WindowSet | None  # Every interval of the verification records.
   splits: dict[str, np.ndarray]
   dataset_name: str
   dataset_version: str
 
 
 def get_datasets(data, data_dir: str | None = None) -> Datasets:
-  """Builds the dataset if needed and reads the windows of every split."""
-  builder = get_builder(data, data_dir)
-  builder.download_and_prepare()
-  source = builder.as_data_source(split='events')
-  splits = split_events(data.n_events, data.n_test_events, data.n_val_events,
-                        data.split_seed)
-  labelled = (data.noise_interval, data.precursor_interval)
+  """Builds the data sets if needed and reads the windows of every split."""
+  records = load_records(data, data_dir)
+  splits = split_records(records, data)
+  labelled_intervals = sorted(
+      set(data.noise_intervals) | set(data.precursor_intervals))
+  every = range(1, data.n_intervals + 1)
+  read = lambda split, intervals: read_window_set(
+      records, splits[split], intervals, data)
+  train = read('train', labelled_intervals)
   return Datasets(
-      train=read_window_set(source, splits['train'], labelled, data),
-      val=read_window_set(source, splits['val'], labelled, data),
-      test_all=read_window_set(source, splits['test'],
-                               range(1, data.n_intervals + 1), data),
+      train=balanced(train) if data.balance else train,
+      val=read('val', labelled_intervals),
+      test_all=read('test', every),
+      verify=read('verify', every) if len(splits['verify']) else None,
       splits=splits,
-      dataset_name=f'{builder.name}/{builder.builder_config.name}',
-      dataset_version=str(builder.version))
+      dataset_name=' + '.join(records.names),
+      dataset_version=' + '.join(records.versions))
+
+
+def balanced(window_set: WindowSet) -> WindowSet:
+  """Repeats the spans of the rarer class until both classes have as many.
+
+  Section 5.2.1 labels 1 interval noise and 35 precursor: without this the
+  loss is won by calling every window precursor.
+  """
+  counts = [np.sum(window_set.labels == c) for c in (NOISE, PRECURSOR)]
+  if min(counts) == 0 or counts[0] == counts[1]:
+    return window_set
+  rare = int(np.argmin(counts))
+  spans = np.flatnonzero(window_set.labels == rare)
+  extra = np.resize(spans, max(counts) - min(counts))  # cycles through
+  keep = np.concatenate([np.arange(len(window_set.labels)), extra])
+  return dataclasses.replace(
+      window_set, spans=window_set.spans[keep],
+      events=window_set.events[keep], intervals=window_set.intervals[keep],
+      labels=window_set.labels[keep])
 
 
 def labelled(window_set: WindowSet) -> WindowSet:

@@ -1,7 +1,8 @@
 r"""Entry point: trains and evaluates a config in a workdir, or analyses it.
 
-The third mode is the permutation test of the precursor accuracy
-(seisjax/significance.py).
+The other modes: the permutation test of the precursor accuracy
+(seisjax/significance.py) and Section 7.2's training cycles over random
+event splits (seisjax/cycles.py).
 
   python -m seisjax.main --config=configs/precursor.py:cpu \
       --workdir=runs/precursor_cpu
@@ -23,6 +24,7 @@ from absl import logging as absl_logging
 from ml_collections import config_flags
 
 from seisjax import analyze
+from seisjax import cycles
 from seisjax import significance
 from seisjax import train
 
@@ -41,7 +43,8 @@ def main(argv):
   logging.getLogger('seisjax').setLevel(logging.INFO)
   config = FLAGS.config
   modes = {'train': train.train_and_evaluate, 'analyze': analyze.analyze,
-           'permutation': significance.permutation_test}
+           'permutation': significance.permutation_test,
+           'cycles': cycles.run_cycles}
   if config.mode not in modes:
     raise app.UsageError(f'Unknown mode {config.mode!r}; known: '
                          f'{sorted(modes)}.')

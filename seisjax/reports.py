@@ -31,6 +31,7 @@ import numpy as np
 N_INTERVALS = 36
 INTERVAL_S = 1000.0
 CLASS_NAMES = ('noise', 'precursor')
+_TITLES = {'train': 'Training', 'test': 'Test', 'verify': 'Verification'}
 
 
 class SplitPredictions(NamedTuple):
@@ -382,6 +383,30 @@ def plot_confusion(cm, path, title: str = '') -> None:
   fig.savefig(path, dpi=120)
 
 
+def plot_per_event_accuracy(rows, path, title: str = '') -> None:
+  """Histogram of per-event accuracies (Section 7.1's distribution).
+
+  Args:
+    rows: rows from `per_event_table`.
+    path: PNG file to write.
+    title: figure title.
+  """
+  acc = [r['accuracy_pct'] for r in rows if r['accuracy_pct'] is not None]
+  fig = Figure(figsize=(5, 3.4))
+  ax = fig.add_subplot()
+  ax.hist(acc, bins=np.linspace(0, 100, 11), edgecolor='white')
+  ax.axvline(50, color='C3', linestyle='--', label='chance')
+  if acc:
+    ax.axvline(np.median(acc), color='k',
+               label=f'median {np.median(acc):.0f} % ({len(acc)} events)')
+  ax.set_xlabel('Accuracy per event (%)')
+  ax.set_ylabel('Events')
+  ax.set_title(title)
+  ax.legend(fontsize=8)
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
+
+
 def plot_interval_fractions(
     mean, std, onset: int | None, path, interval_s: float = INTERVAL_S
 ) -> None:
@@ -438,6 +463,7 @@ def write_precursor_report(
     *,
     train: SplitPredictions,
     test: SplitPredictions,
+    verify: SplitPredictions | None = None,
     all_interval_probs,
     all_interval_intervals,
     n_intervals: int = N_INTERVALS,
@@ -446,9 +472,10 @@ def write_precursor_report(
 ) -> dict[str, Any]:
   """Writes the precursor study's tables and figures into workdir.
 
-  Files written: `per_event_test.csv`, `per_event_test.md` (ensemble, and
-  its accuracy with a bootstrap CI),
-  `confusion_train.png`, `confusion_test.png`, `confusion.json` (per split,
+  Files written: `per_event_{test,verify}.csv`, `per_event_{test,verify}.md`
+  (ensemble, and its accuracy with a bootstrap CI),
+  `per_event_{test,verify}.png` (the distribution of per-event accuracies),
+  `confusion_{split}.png`, `confusion.json` (per split,
   the ensemble and each member), `interval_fractions.csv` (interval,
   hours_before_event, mean, std, member_0 ...) and `interval_fractions.png`.
 
@@ -456,6 +483,7 @@ def write_precursor_report(
     workdir: directory to write into; created if missing.
     train: predictions on the training windows.
     test: predictions on the test windows.
+    verify: predictions on the verification windows (set B), if any.
     all_interval_probs: (members, windows) precursor probabilities on every
       window of every interval of the test events.
     all_interval_intervals: (windows,) interval of each of those windows,
@@ -465,7 +493,8 @@ def write_precursor_report(
     threshold: probability above which a window is predicted precursor.
 
   Returns:
-    JSON-ready summary: for split in (train, test), `{split}_accuracy`
+    JSON-ready summary: for split in (train, test[, verify]),
+    `{split}_accuracy`
     (ensemble, fraction 0-1), `member_{split}_accuracy` (list over members),
     `{split}_accuracy_ci` and `member_{split}_accuracy_ci` ([low, high], 95 %
     bootstrap over events, see `bootstrap_ci`), `{split}_f` (percent) and
@@ -475,7 +504,10 @@ def write_precursor_report(
   os.makedirs(workdir, exist_ok=True)
   summary = {}
   confusion = {}
-  for name, split in (('train', train), ('test', test)):
+  splits = {'train': train, 'test': test}
+  if verify is not None:
+    splits['verify'] = verify
+  for name, split in splits.items():
     probs = np.asarray(split.probs)  # (members, windows)
     labels = np.asarray(split.labels).reshape(-1)  # (windows,)
     if probs.ndim != 2 or probs.shape[1] != labels.size:
@@ -505,16 +537,19 @@ def write_precursor_report(
     summary[f'{name}_score'] = _json_value(score(cm))
     plot_confusion(
         cm, os.path.join(workdir, f'confusion_{name}.png'),
-        title=f'{name.capitalize()}, ensemble of {probs.shape[0]}',
+        title=f'{_TITLES[name]}, ensemble of {probs.shape[0]}',
     )
-    if name == 'test':
+    if name != 'train':
       rows = per_event_table(split.events, labels, ensemble_preds)
-      write_csv(rows, os.path.join(workdir, 'per_event_test.csv'))
-      with open(os.path.join(workdir, 'per_event_test.md'), 'w') as f:
+      write_csv(rows, os.path.join(workdir, f'per_event_{name}.csv'))
+      with open(os.path.join(workdir, f'per_event_{name}.md'), 'w') as f:
         f.write(per_event_markdown(rows))
         f.write(f'\nEnsemble accuracy {100 * ci[0]:.1f} %, 95 % CI '
                 f'{100 * ci[1]:.1f}-{100 * ci[2]:.1f} % (bootstrap over '
-                f'the {len(rows)} test events).\n')
+                f'the {len(rows)} {name} events).\n')
+      plot_per_event_accuracy(
+          rows, os.path.join(workdir, f'per_event_{name}.png'),
+          title=f'{_TITLES[name]} events, ensemble of {probs.shape[0]}')
   with open(os.path.join(workdir, 'confusion.json'), 'w') as f:
     json.dump(confusion, f, indent=2, allow_nan=False)
 

@@ -1,13 +1,10 @@
 """Tests of seisjax.fdsn against a mocked ObsPy FDSN client.
 
-No machine here reaches FDSN servers: MockClient answers the three calls of
-obspy.clients.fdsn.Client that fdsn uses, serving real TA.O18A noise from
-../shared/data relabelled as IU.MAJO.00.BH{1,2,Z}.
+No machine here reaches FDSN servers: tests/mock_fdsn.py's MockClient answers
+the three calls of obspy.clients.fdsn.Client that fdsn uses, serving real
+TA.O18A noise from ../shared/data relabelled as IU.MAJO.00.BH{1,2,Z}.
 """
 
-import collections
-import fnmatch
-import functools
 import glob
 import hashlib
 import json
@@ -19,152 +16,16 @@ import numpy as np
 import obspy
 from obspy import UTCDateTime
 from obspy.clients.fdsn import header
-from obspy.core import event as ev
-from obspy.core import inventory as inv
-from obspy.geodetics import locations2degrees
 import pytest
 
 from seisjax import fdsn
 from seisjax import qc
 
-DATA = pathlib.Path(__file__).resolve().parents[1] / '..' / 'shared' / 'data'
-CONTINUOUS = DATA / 'continuous'
-needs_data = pytest.mark.skipif(
-    not CONTINUOUS.is_dir(), reason=f'real recordings not found at {DATA}')
+import mock_fdsn
 
-LAT, LON = fdsn.STATION['latitude'], fdsn.STATION['longitude']
-FS = 40.0
-# TA.O18A's N and E stand in for MAJO's BH1 and BH2.
-RELABEL = {'BHN': 'BH1', 'BHE': 'BH2', 'BHZ': 'BHZ'}
-
-
-@functools.lru_cache(maxsize=1)
-def _o18a():
-  """{channel: float64 counts} of the 2 h TA.O18A record, demeaned."""
-  st = obspy.read(str(CONTINUOUS / 'TA.O18A..BH?.M.2008.227.120000.SAC'))
-  return {RELABEL[tr.stats.channel]: tr.data.astype(np.float64)
-          - tr.data.mean() for tr in st}
-
-
-def _tiled(x, npts, overlap=int(60 * FS)):
-  """x repeated to npts samples with equal-power cross-fades between tiles.
-
-  sin/cos fades keep the variance of uncorrelated tiles constant through a
-  joint, so no spurious loud or quiet stretch appears at the seams.
-  """
-  step = x.size - overlap
-  ramp = np.sin(np.linspace(0, np.pi / 2, overlap))
-  window = np.ones(x.size)
-  window[:overlap], window[-overlap:] = ramp, ramp[::-1]
-  out = np.zeros(npts + x.size)
-  for start in range(0, npts, step):
-    out[start:start + x.size] += x * (window if start else
-                                      np.r_[np.ones(overlap), window[overlap:]])
-  return out[:npts]
-
-
-def _channel(loc, code, rate, start='2000-01-01', end=None):
-  return inv.Channel(
-      code=code, location_code=loc, latitude=LAT, longitude=LON,
-      elevation=420.0, depth=0.0, sample_rate=rate,
-      start_date=UTCDateTime(start), end_date=end and UTCDateTime(end))
-
-
-def _inventory(channels):
-  station = inv.Station('MAJO', LAT, LON, 420.0, channels=channels,
-                        creation_date=UTCDateTime('2000-01-01'))
-  return inv.Inventory([inv.Network('IU', stations=[station])], source='mock')
-
-
-def _default_inventory():
-  """'' at 20 Hz (sorts first), '00' at 40 Hz, '10' at 40 Hz without BH2."""
-  return _inventory(
-      [_channel('', c, 20.0) for c in ('BH1', 'BH2', 'BHZ')]
-      + [_channel('00', c, 40.0) for c in ('BH1', 'BH2', 'BHZ')]
-      + [_channel('10', c, 40.0) for c in ('BH1', 'BHZ')])
-
-
-def _event(eid, time, lat, lon, mags, depth_m=10e3, preferred=0):
-  origin = ev.Origin(time=UTCDateTime(time), latitude=lat, longitude=lon,
-                     depth=depth_m)
-  magnitudes = [ev.Magnitude(mag=m, magnitude_type=t) for m, t in mags]
-  return ev.Event(
-      resource_id=ev.ResourceIdentifier(eid), origins=[origin],
-      magnitudes=magnitudes, preferred_origin_id=origin.resource_id,
-      preferred_magnitude_id=magnitudes[preferred].resource_id)
-
-
-def _catalog():
-  """Hand-made events; the comment says what the catalogue should do."""
-  return ev.Catalog([
-      _event('f', '2016-06-01', LAT + 19.9, LON, [(6.0, 'Mw')]),  # keep, edge
-      _event('a', '2012-03-14T09:08:35', 40.9, 144.9,
-             [(6.9, 'Mww')]),  # keep
-      _event('b', '2013-01-01', 10.0, 120.0, [(7.0, 'Mww')]),  # too far
-      _event('c', '2013-02-01', 37.0, 141.0, [(6.3, 'mb')]),  # no Mw
-      _event('d', '2013-03-01', 37.0, 141.0, [(5.8, 'Mww')]),  # too small
-      # Preferred mb below 6, but an Mwc of 6.1 and no depth: keep.
-      _event('e', '2014-01-01', 35.0, 140.0, [(5.9, 'mb'), (6.1, 'Mwc')],
-             depth_m=None),
-      _event('g', '2015-01-01', 37.0, 141.0, [(6.5, 'Mwp')]),  # rapid only
-      _event('h', '2011-03-11', 38.3, 142.4, [(9.1, 'Mww')]),  # before start
-  ])
-
-
-class MockClient:
-  """Answers get_events, get_stations and get_waveforms from local data.
-
-  Attributes:
-    calls: get_waveforms calls per (location, channel, start, end).
-    kwargs: the keyword arguments of the last get_events/get_stations call.
-  """
-
-  def __init__(self, *, failures=(), no_data=(), interrupt_after=None,
-               interrupt_exc=KeyboardInterrupt, inventory=None):
-    self.failures = list(failures)  # raised, in order, by the next calls
-    self.no_data = set(no_data)  # start times answered with 204
-    self.interrupt_after, self.interrupt_exc = interrupt_after, interrupt_exc
-    self.inventory = inventory or _default_inventory()
-    self.calls = collections.Counter()
-    self.kwargs = {}
-
-  def get_events(self, *, starttime, endtime, latitude, longitude, maxradius,
-                 minmagnitude, **kwargs):
-    self.kwargs['events'] = dict(kwargs, minmagnitude=minmagnitude)
-    # Like a real server: distance and the preferred magnitude, any type.
-    return ev.Catalog([
-        e for e in _catalog()
-        if starttime <= e.origins[0].time <= endtime
-        and e.preferred_magnitude().mag >= minmagnitude
-        and locations2degrees(latitude, longitude, e.origins[0].latitude,
-                              e.origins[0].longitude) <= maxradius])
-
-  def get_stations(self, **kwargs):
-    self.kwargs['stations'] = kwargs
-    return self.inventory.select(
-        network=kwargs['network'], station=kwargs['station'],
-        channel=kwargs['channel'], starttime=kwargs['starttime'],
-        endtime=kwargs['endtime'])
-
-  def get_waveforms(self, network, station, location, channel, starttime,
-                    endtime, **unused_kwargs):
-    self.calls[(location, channel, str(starttime), str(endtime))] += 1
-    if (self.interrupt_after is not None
-        and sum(self.calls.values()) > self.interrupt_after):
-      raise self.interrupt_exc
-    if self.failures:
-      raise self.failures.pop(0)
-    wanted = [c for c in _o18a() if any(
-        fnmatch.fnmatchcase(c, p) for p in channel.split(','))]
-    if (str(starttime) in self.no_data or (network, station) != ('IU', 'MAJO')
-        or location != '00' or not wanted):
-      raise header.FDSNNoDataException('No data available for request.',
-                                       'Error 204: no matching data')
-    npts = int(round((endtime - starttime) * FS)) + 1
-    return obspy.Stream([obspy.Trace(
-        np.round(_tiled(_o18a()[c], npts)).astype(np.int32),
-        {'network': 'IU', 'station': 'MAJO', 'location': '00', 'channel': c,
-         'sampling_rate': FS, 'starttime': starttime}) for c in wanted])
+LAT, LON, FS = mock_fdsn.LAT, mock_fdsn.LON, mock_fdsn.FS
+MockClient, needs_data = mock_fdsn.MockClient, mock_fdsn.needs_data
+_channel, _inventory = mock_fdsn.channel, mock_fdsn.inventory
 
 
 def _requests(n=4, minutes=10):
@@ -478,10 +339,10 @@ def _folder(tmp_path, channels=('BH1', 'BH2', 'BHZ')):
   folder = tmp_path / 'manual'
   folder.mkdir()
   t0 = UTCDateTime('2016-01-01')
-  n = int(3600 * FS)
+  n, data = int(3600 * FS), mock_fdsn.o18a()
   for hour in range(2):
     obspy.Stream([obspy.Trace(
-        np.round(_o18a()[c][hour * n:(hour + 1) * n]).astype(np.int32),
+        np.round(data[c][hour * n:(hour + 1) * n]).astype(np.int32),
         {'network': 'IU', 'station': 'MAJO', 'location': '00', 'channel': c,
          'sampling_rate': FS, 'starttime': t0 + hour * 3600})
                   for c in channels]).write(

@@ -17,7 +17,7 @@ def test_default_config_has_the_papers_windowing():
   assert data.window_stride == 1010
   assert data.window_samples - data.window_stride == 15374  # overlap
   assert data.windows_per_interval == 37
-  assert (data.noise_interval, data.precursor_interval) == (1, 36)
+  assert (data.noise_intervals, data.precursor_intervals) == ((1,), (36,))
   assert (data.n_events - data.n_test_events, data.n_test_events) == (24, 7)
 
 
@@ -69,15 +69,63 @@ def test_normalisation_rejects_constant_input():
     windowing.normalize_jointly(np.ones((10, 3)))
 
 
-def test_event_split_is_disjoint_and_seeded():
-  a = input_pipeline.split_events(31, 7, 4, seed=0)
-  assert [len(a[k]) for k in ('train', 'val', 'test')] == [20, 4, 7]
+def _records(groups, splits=None, source=None):
+  """Records of the given groups, read from one source (or none)."""
+  n = len(groups)
+  sources = [] if source is None else [(source, n, len(source) // n)]
+  return input_pipeline.Records(
+      sources, np.array(groups, dtype=object),
+      np.array(splits or [''] * n, dtype=object), [], [])
+
+
+def test_random_split_is_disjoint_seeded_and_by_record():
+  data = precursor.get_config().data
+  records = _records(['A'] * 31)
+  a = input_pipeline.split_records(records, data)
+  assert [len(a[k]) for k in ('train', 'val', 'test', 'verify')] == [
+      20, 4, 7, 0]
   together = np.concatenate(list(a.values()))
   np.testing.assert_array_equal(np.sort(together), np.arange(31))
-  b = input_pipeline.split_events(31, 7, 4, seed=0)
-  c = input_pipeline.split_events(31, 7, 4, seed=1)
-  np.testing.assert_array_equal(a['test'], b['test'])
-  assert not np.array_equal(a['test'], c['test'])
+  np.testing.assert_array_equal(
+      a['test'], input_pipeline.split_records(records, data)['test'])
+  data.split_seed = 1
+  assert not np.array_equal(
+      a['test'], input_pipeline.split_records(records, data)['test'])
+
+
+def test_catalogue_split_verify_set_and_noise_b_proportions():
+  data = precursor.get_config().data
+  data.split, data.n_val_events = 'catalogue', 2
+  splits = ['train', 'test', 'train', 'train', 'test', 'train', 'train',
+            'train'] + ['verify'] * 3 + [''] * 12
+  records = _records(['A'] * 8 + ['B'] * 3 + ['noise_b'] * 12, splits)
+  s = input_pipeline.split_records(records, data)
+  np.testing.assert_array_equal(s['test'][:2], [1, 4])  # the catalogue's
+  np.testing.assert_array_equal(s['verify'], [8, 9, 10])
+  assert set(s['val'][:2]) < {0, 2, 3, 5, 6, 7}
+  # Noise B windows follow set A's 4/2/2 train/val/test proportions.
+  noise = {k: [e for e in v if e >= 11] for k, v in s.items()}
+  assert [len(noise[k]) for k in ('train', 'val', 'test', 'verify')] == [
+      6, 3, 3, 0]
+  assert sorted(sum(noise.values(), [])) == list(range(11, 23))
+
+
+def test_pooled_sets_draw_test_and_verify_from_a_and_b():
+  data = precursor.get_config().data
+  data.pool_sets, data.n_verify_events = True, 32
+  records = _records(['A'] * 31 + ['B'] * 32)
+  s = input_pipeline.split_records(records, data)
+  assert [len(s[k]) for k in ('train', 'val', 'test', 'verify')] == [
+      20, 4, 7, 32]
+  assert 0 < np.sum(s['verify'] < 31) < 32  # Both sets in verification.
+  np.testing.assert_array_equal(np.sort(np.concatenate(list(s.values()))),
+                                np.arange(63))
+
+
+def test_too_few_records_is_a_clear_error():
+  data = precursor.get_config().data
+  with pytest.raises(ValueError, match='No training records left'):
+    input_pipeline.split_records(_records(['A'] * 11), data)
 
 
 def _fake_source(n_events, data, span):
@@ -93,7 +141,8 @@ def test_window_set_labels_and_windows():
       data.window_samples, data.window_stride, data.windows_per_interval,
       data.interval_samples)
   source = _fake_source(3, data, span)
-  ws = input_pipeline.read_window_set(source, [0, 2], [1, 5, 36], data)
+  ws = input_pipeline.read_window_set(_records(['A'] * 3, source=source),
+                                      [0, 2], [1, 5, 36], data)
   assert len(ws) == 6 * data.windows_per_interval
   np.testing.assert_array_equal(ws.events, [0, 0, 0, 2, 2, 2])
   np.testing.assert_array_equal(ws.labels, [0, -1, 1, 0, -1, 1])
@@ -113,4 +162,5 @@ def test_window_set_checks_dataset_order():
   source = _fake_source(2, data, 10)
   source[0], source[1] = source[1], source[0]
   with pytest.raises(ValueError, match='not \\(event, interval\\)'):
-    input_pipeline.read_window_set(source, [0], [1], data)
+    input_pipeline.read_window_set(_records(['A'] * 2, source=source), [0],
+                                   [1], data)

@@ -65,22 +65,32 @@ def evaluate(config, workdir, datasets, predict_fn, variables, best_epoch):
   batch = config.train.eval_batch_size
   train, test_all = datasets.train, datasets.test_all
   test_probs = ensemble.eval_step(predict_fn, variables, test_all, batch)
-  test_labels = test_all.per_window(test_all.labels)
-  is_labelled = test_labels != input_pipeline.UNLABELLED
+  # Noise B windows (interval 0) count in the accuracy, not per interval.
+  of_records = test_all.per_window(test_all.intervals) > 0
+
+  def labelled(window_set, probs=None):
+    """Predictions on the labelled windows of a window set."""
+    if probs is None:
+      probs = ensemble.eval_step(predict_fn, variables, window_set, batch)
+    labels = window_set.per_window(window_set.labels)
+    keep = labels != input_pipeline.UNLABELLED
+    return reports.SplitPredictions(
+        probs[:, keep], labels[keep],
+        window_set.per_window(window_set.events)[keep])
+
   summary = reports.write_precursor_report(
       workdir,
-      train=reports.SplitPredictions(
-          ensemble.eval_step(predict_fn, variables, train, batch),
-          train.per_window(train.labels), train.per_window(train.events)),
-      test=reports.SplitPredictions(
-          test_probs[:, is_labelled], test_labels[is_labelled],
-          test_all.per_window(test_all.events)[is_labelled]),
-      all_interval_probs=test_probs,
-      all_interval_intervals=test_all.per_window(test_all.intervals),
+      train=labelled(train),
+      test=labelled(test_all, test_probs),
+      verify=None if datasets.verify is None else labelled(datasets.verify),
+      all_interval_probs=test_probs[:, of_records],
+      all_interval_intervals=test_all.per_window(
+          test_all.intervals)[of_records],
       n_intervals=config.data.n_intervals,
       interval_s=config.data.interval_samples / config.data.sampling_rate)
   summary['best_epoch'] = best_epoch.tolist()
   summary['test_events'] = datasets.splits['test'].tolist()
+  summary['verify_events'] = datasets.splits['verify'].tolist()
   with open(os.path.join(workdir, 'summary.json'), 'w') as f:
     json.dump(summary, f, indent=2)
   for i, acc in enumerate(summary['member_test_accuracy']):
@@ -89,4 +99,8 @@ def evaluate(config, workdir, datasets, predict_fn, variables, best_epoch):
   log.info('ensemble of %d: test accuracy %.4f, score (TPR-FPR) %s',
            len(summary['member_test_accuracy']), summary['test_accuracy'],
            summary['test_score'])
+  if 'verify_accuracy' in summary:
+    log.info('verification (set B) accuracy %.4f, members %s',
+             summary['verify_accuracy'],
+             np.round(summary['member_verify_accuracy'], 4).tolist())
   return summary
