@@ -37,6 +37,10 @@ def base_config(arg: str | None, task: str) -> ml_collections.ConfigDict:
   config.mode = 'train'
   config.seed = 0  # Member i is initialised from seed + i.
   config.n_members = 5  # The member spread is the pick's uncertainty.
+  # Fine-tuning: a trained run's workdir (same model and n_members) whose
+  # best weights start every member, e.g. synthetic pretraining before real
+  # records; '' trains from random weights.
+  config.init_from = ''
 
   config.data = data = ml_collections.ConfigDict()
   data.data_dir = ml_collections.FieldReference(None, field_type=str)

@@ -9,9 +9,9 @@ so an interrupted study resumes where it stopped.
   python -m seisjax.main --config=configs/experiments.py:exp=7.2 \
       --workdir=runs/exp_7.2
 
-Writes `cycles.csv` and `cycles.md` (every cycle's train, test and
-verification accuracy, their distribution, and the best combined cycle) and
-`cycles.png`.
+Writes `cycles.csv` (every cycle's train, test and verification accuracy
+with bootstrap CIs over events), `cycles.md` (the accuracies, their
+distribution and the best combined cycle) and `cycles.png`.
 """
 
 import logging
@@ -36,7 +36,8 @@ def run_cycles(config, workdir: str) -> list[dict]:
   gives it for comparison with the paper, beside the whole distribution.
 
   Returns:
-    One dict per cycle: split, seed, member, and `<split>_accuracy`.
+    One dict per cycle: split, seed, member, `<split>_accuracy` and its 95 %
+    bootstrap interval over events, `<split>_ci_low` and `<split>_ci_high`.
   """
   rows = []
   for k in range(config.cycles.n_splits):
@@ -53,6 +54,8 @@ def run_cycles(config, workdir: str) -> list[dict]:
       for name in SPLITS:
         row[f'{name}_accuracy'] = summary.get(
             f'member_{name}_accuracy', [None] * (m + 1))[m]
+        row[f'{name}_ci_low'], row[f'{name}_ci_high'] = summary.get(
+            f'member_{name}_accuracy_ci', [[None, None]] * (m + 1))[m]
       rows.append(row)
   write_cycles(rows, workdir)
   return rows

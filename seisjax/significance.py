@@ -201,8 +201,13 @@ def permutation_test(config, workdir: str, n_null: int | None = None,
   task = tasks.get_task(config.task)
   datasets = task.get_datasets(config)
   test = input_pipeline.labelled(datasets.test_all)
-
-  flips = draw_flips(n_null, config.data.n_events, seed)  # (1 + n_null, E)
+  if np.any(datasets.train.intervals == 0):
+    raise ValueError('The permutation test swaps the two labels of each '
+                     'record; noise B windows have no precursor to swap '
+                     'with. Run it with --config.data.n_noise_b=0.')
+  n_records = 1 + max(int(v.max()) for v in datasets.splits.values()
+                      if len(v))
+  flips = draw_flips(n_null, n_records, seed)  # (1 + n_null, records)
   member_flips = np.repeat(flips, k, axis=0)  # (members, events)
   n_members = len(member_flips)
   n_groups = -(-n_members // group_size)

@@ -188,6 +188,25 @@ def load_best(config, workdir: str, mesh):
   return model, {'params': best['params'], 'batch_stats': best['batch_stats']}
 
 
+def _init_from(config, mesh, ckpt_state):
+  """Starts every member from the best weights of the run in init_from.
+
+  Fine-tuning: e.g. a picker trained on the synthetic data, trained on
+  further on real records. The runs must have the same model and ensemble
+  size; member i starts from member i. The optimiser starts afresh.
+  """
+  with open(os.path.join(config.init_from, 'config.json')) as f:
+    n_members = json.load(f)['n_members']
+  if n_members != config.n_members:
+    raise ValueError(f'init_from={config.init_from} has {n_members} members, '
+                     f'this run {config.n_members}.')
+  _, variables = load_best(config, config.init_from, mesh)
+  log.info('Members initialised from the best weights in %s.',
+           config.init_from)
+  state = ckpt_state['train'].replace(**variables)
+  return {'train': state, 'best': _initial_best(state)}
+
+
 def train_and_evaluate(config, workdir: str) -> dict:
   """Trains the ensemble of `config` in `workdir` and returns the summary."""
   log.info('Process %d of %d.', jax.process_index(), jax.process_count())
@@ -236,6 +255,8 @@ def fit(config, workdir: str, datasets, batch_in_axes=None):
   if start:
     log.info('Resuming from the checkpoint of step %d.', start)
     ckpt_state = checkpointer.restore(start, ckpt_state, iterator)
+  elif config.get('init_from'):
+    ckpt_state = _init_from(config, mesh, ckpt_state)
 
   step_fn = ensemble.jit_ensemble_step(make_train_step(task, config), mesh,
                                        batch_in_axes=batch_in_axes)

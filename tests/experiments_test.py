@@ -90,7 +90,8 @@ def test_cycles_train_every_split_with_noise_b_and_verification(
   assert len(rows) == 2 * 2  # splits x members
   for row in rows:
     for name in ('train', 'test', 'verify'):
-      assert 0 <= row[f'{name}_accuracy'] <= 1
+      assert (0 <= row[f'{name}_ci_low'] <= row[f'{name}_accuracy']
+              <= row[f'{name}_ci_high'] <= 1)
   d = config.data
   n_records = d.n_events + d.n_verify_events  # Noise B windows after them.
   runs = []

@@ -20,6 +20,7 @@ import pytest
 
 from configs import experiments
 from seisjax import fdsn
+from seisjax import input_pipeline
 from seisjax import japan
 from seisjax import train
 from seisjax import windowing
@@ -358,3 +359,17 @@ def test_an_experiment_trains_and_reports_on_the_cached_records(world,
   for name in ('per_event_verify.md', 'per_event_test.csv',
                'confusion_verify.png', 'interval_fractions.csv'):
     assert (tmp_path / 'run' / name).exists()
+
+
+def test_the_fake_event_control_reads_the_fake_records(world, tmp_path):
+  world.build('fake')  # Through the mock, into the cache.
+  config = experiments.get_config(
+      f'exp=fake,tiny,data=japan,catalogue={world.data.catalogue},'
+      f'waveforms={world.data.waveform_dir},client=')
+  config.data.update(n_fake=2, n_noise_b=3)
+  records = input_pipeline.load_records(config.data, str(tmp_path))
+  assert [n.split('-')[0] for n in records.names] == [
+      'japan_precursor/fake', 'japan_precursor/noise_b']
+  assert list(records.group) == ['A'] * 2 + ['noise_b'] * 3
+  assert config.data.split == 'random'  # Fake records have no catalogue split.
+

@@ -13,6 +13,7 @@ import pytest
 
 from configs import picker
 from configs import polarity
+from seisjax import ensemble
 from seisjax import evaluate
 from seisjax import pick
 from seisjax import train
@@ -139,6 +140,24 @@ def test_early_stopping_ends_when_no_member_improves(data_dir,
   train.train_and_evaluate(config, str(tmp_path))
   with open(tmp_path / 'metrics.jsonl') as f:
     assert sum('epoch' in json.loads(line) for line in f) == 3
+
+
+def test_fine_tuning_starts_from_another_runs_best_weights(
+    picker_run, data_dir, tiny_pick_config, tmp_path):
+  # At learning rate 0 the weights stay those the run starts from (the
+  # batch-norm statistics still move).
+  config = tiny_pick_config('picker', data_dir, num_epochs=1,
+                            learning_rate=0.0)
+  config.init_from = picker_run[0]
+  datasets = picker_task.get_datasets(config)
+  _, variables, _ = train.fit(config, str(tmp_path / 'tuned'), datasets)
+  mesh = ensemble.make_mesh(config.mesh.member, config.mesh.data)
+  _, best = train.load_best(config, picker_run[0], mesh)
+  jax.tree.map(np.testing.assert_array_equal, variables['params'],
+               best['params'])
+  config.n_members = 3
+  with pytest.raises(ValueError, match='has 2 members, this run 3'):
+    train.fit(config, str(tmp_path / 'three'), datasets)
 
 
 def _row(rows, method):
