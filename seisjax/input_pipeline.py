@@ -17,15 +17,36 @@ from seisjax import windowing
 NOISE, PRECURSOR, UNLABELLED = 0, 1, -1
 
 
-def _synthetic_builder(data, data_dir, *, n_events, seed, snr=None,
-                       n_intervals=None):
+GROUPS = ('A', 'B', 'noise_b')
+
+
+def get_builder(data, data_dir: str | None = None, group: str = 'A'):
+  """The TFDS builder (not prepared) of one record group of `config.data`.
+
+  Groups: 'A', the training and test records (set A, or the fake-event
+  control); 'B', the verification records (set B); 'noise_b', noise windows
+  far from any event, one interval long. Synthetic set B and noise B come
+  from other generator seeds, and noise B has no precursor (snr 0).
+  """
+  if data.name == 'japan_precursor':
+    # pylint: disable-next=g-import-not-at-top
+    from seisjax_datasets.japan_precursor import (
+        japan_precursor_dataset_builder as japan)
+    kind = {'A': 'fake' if data.get('fake') else 'set_a', 'B': 'set_b',
+            'noise_b': 'noise_b'}[group]
+    return japan.make_builder(data, kind, data_dir)
+  if data.name != 'synthetic_precursor':
+    raise ValueError(f'Unknown precursor dataset {data.name!r}.')
   # pylint: disable-next=g-import-not-at-top
   from seisjax_datasets.synthetic_precursor import (
       synthetic_precursor_dataset_builder as builder_lib)
+  n_events, seed, snr, n_intervals = {
+      'A': (data.n_events, 0, data.snr, data.n_intervals),
+      'B': (data.n_verify_events, 1, data.snr, data.n_intervals),
+      'noise_b': (data.n_noise_b, 2, 0.0, 1)}[group]
   config = builder_lib.make_config(
-      n_events=n_events, snr=float(data.snr if snr is None else snr),
-      seed=seed, sampling_rate=data.sampling_rate,
-      n_intervals=n_intervals or data.n_intervals,
+      n_events=n_events, snr=float(snr), seed=data.generator_seed + seed,
+      sampling_rate=data.sampling_rate, n_intervals=n_intervals,
       interval_samples=data.interval_samples,
       lead_in_samples=windowing.lead_in_samples(
           data.window_samples, data.window_stride,
@@ -36,50 +57,6 @@ def _synthetic_builder(data, data_dir, *, n_events, seed, snr=None,
                              file_format='array_record')
 
 
-def get_builder(data, data_dir: str | None = None):
-  """The TFDS builder of the set-A records of `config.data` (not prepared)."""
-  if data.name == 'synthetic_precursor':
-    return _synthetic_builder(data, data_dir, n_events=data.n_events,
-                              seed=data.generator_seed)
-  if data.name == 'japan_precursor':
-    # pylint: disable-next=g-import-not-at-top
-    from seisjax_datasets.japan_precursor import (
-        japan_precursor_dataset_builder as japan)
-    return japan.make_builder(data, 'fake' if data.fake else 'set_a',
-                              data_dir)
-  raise ValueError(f'Unknown precursor dataset {data.name!r}.')
-
-
-def _group_builders(data, data_dir) -> dict:
-  """Builders of every record group the config asks for.
-
-  'A': the training/test records (set A, or the fake-event control);
-  'B': the verification records (set B), if `n_verify_events`;
-  'noise_b': 1000 s noise windows far from any event, if `n_noise_b`.
-  Synthetic set B and noise B come from other generator seeds; noise B has
-  no precursor (snr 0).
-  """
-  builders = {'A': get_builder(data, data_dir)}
-  if data.name == 'synthetic_precursor':
-    if data.n_verify_events:
-      builders['B'] = _synthetic_builder(
-          data, data_dir, n_events=data.n_verify_events,
-          seed=data.generator_seed + 1)
-    if data.n_noise_b:
-      builders['noise_b'] = _synthetic_builder(
-          data, data_dir, n_events=data.n_noise_b,
-          seed=data.generator_seed + 2, snr=0.0, n_intervals=1)
-  else:
-    # pylint: disable-next=g-import-not-at-top
-    from seisjax_datasets.japan_precursor import (
-        japan_precursor_dataset_builder as japan)
-    if data.n_verify_events:
-      builders['B'] = japan.make_builder(data, 'set_b', data_dir)
-    if data.n_noise_b:
-      builders['noise_b'] = japan.make_builder(data, 'noise_b', data_dir)
-  return builders
-
-
 @dataclasses.dataclass
 class Records:
   """The records of one or more builders, numbered 0... in builder order.
@@ -88,7 +65,7 @@ class Records:
 
   Attributes:
     sources: (data source, n_records, n_intervals) of each builder.
-    group: (n,) 'A', 'B' or 'noise_b' (see `_group_builders`).
+    group: (n,) 'A', 'B' or 'noise_b' (see `get_builder`).
     split: (n,) the catalogue's split of each record ('train', 'test',
       'verify'), '' where the data set gives none (synthetic records).
     names: '<name>/<config>' of each builder.
@@ -120,7 +97,7 @@ class Records:
 
 def _record_splits(builder, n_records: int) -> np.ndarray:
   """The catalogue split of each record a builder stores, or ''."""
-  records = builder.info.metadata.get('records') if builder.info.metadata else None
+  records = (builder.info.metadata or {}).get('records')
   if not records:
     return np.full(n_records, '', dtype=object)
   return np.array([r.get('split', '') for r in records], dtype=object)
@@ -129,7 +106,9 @@ def _record_splits(builder, n_records: int) -> np.ndarray:
 def load_records(data, data_dir: str | None = None) -> Records:
   """Builds (if needed) and opens every record group of `config.data`."""
   sources, group, split, names, versions = [], [], [], [], []
-  for name, builder in _group_builders(data, data_dir).items():
+  wanted = {'A': True, 'B': data.n_verify_events, 'noise_b': data.n_noise_b}
+  for name in (g for g in GROUPS if wanted[g]):
+    builder = get_builder(data, data_dir, name)
     builder.download_and_prepare()
     metadata = builder.info.metadata
     n_intervals = int(metadata['n_intervals'])

@@ -546,7 +546,7 @@ def write_precursor_report(
         f.write(per_event_markdown(rows))
         f.write(f'\nEnsemble accuracy {100 * ci[0]:.1f} %, 95 % CI '
                 f'{100 * ci[1]:.1f}-{100 * ci[2]:.1f} % (bootstrap over '
-                f'the {len(rows)} {name} events).\n')
+                f'the {len(rows)} {_TITLES[name].lower()} events).\n')
       plot_per_event_accuracy(
           rows, os.path.join(workdir, f'per_event_{name}.png'),
           title=f'{_TITLES[name]} events, ensemble of {probs.shape[0]}')
