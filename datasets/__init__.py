@@ -1,11 +1,14 @@
 """TFDS builders of seisjax, installed as `seisjax_datasets`.
 
-One folder per builder: synthetic_precursor, synthetic_picks, scsn_ross2018,
-seisbench.
+One folder per builder: synthetic_precursor, japan_precursor,
+synthetic_picks, scsn_ross2018, seisbench.
 """
 
 import hashlib
 import json
+
+import numpy as np
+import tensorflow_datasets as tfds
 
 
 def config_digest(params: dict) -> str:
@@ -16,3 +19,35 @@ def config_digest(params: dict) -> str:
   """
   return hashlib.sha256(
       json.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def interval_features(lead_in_samples: int,
+                      interval_samples: int) -> tfds.features.FeaturesDict:
+  """Features of the precursor builders: one example per (record, interval).
+
+  waveform: (lead_in + interval samples, 3) float32, BH1, BH2, BHZ: the
+  interval preceded by the lead-in its windows reach into; event: 0-based
+  record; interval: 1-based, 1 the earliest.
+  """
+  return tfds.features.FeaturesDict({
+      'waveform': tfds.features.Tensor(
+          shape=(lead_in_samples + interval_samples, 3), dtype=np.float32,
+          encoding=tfds.features.Encoding.BYTES),
+      'event': tfds.features.Scalar(dtype=np.int32),
+      'interval': tfds.features.Scalar(dtype=np.int32),
+  })
+
+
+def interval_examples(event: int, record: np.ndarray, n_intervals: int,
+                      lead_in_samples: int, interval_samples: int):
+  """Yields (key, example) for intervals 1..n_intervals of one record.
+
+  The record starts lead_in_samples before interval 1. Keys are integers in
+  (event, interval) order: with shuffling disabled TFDS sorts by key.
+  """
+  length = lead_in_samples + interval_samples
+  for interval in range(1, n_intervals + 1):
+    end = lead_in_samples + interval * interval_samples
+    yield event * n_intervals + interval - 1, {
+        'waveform': record[end - length:end], 'event': event,
+        'interval': interval}

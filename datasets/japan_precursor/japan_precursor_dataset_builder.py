@@ -48,7 +48,6 @@ import hashlib
 import json
 import os
 
-import numpy as np
 from obspy.clients.fdsn import Client
 import tensorflow_datasets as tfds
 
@@ -174,21 +173,14 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
   def _info(self) -> tfds.core.DatasetInfo:
     config = self.builder_config
-    length = config.lead_in_samples + config.interval_samples
     return tfds.core.DatasetInfo(
         builder=self,
         description=(
             'Real 3-component IU.MAJO/IU.MA2 records (Ong et al.) of kind '
             f'{config.kind!r}. waveform: an interval\'s samples preceded by '
             'lead_in_samples; interval 1 is the earliest.'),
-        features=tfds.features.FeaturesDict({
-            # (lead_in_samples + interval_samples, 3): BH1, BH2, BHZ counts.
-            'waveform': tfds.features.Tensor(
-                shape=(length, 3), dtype=np.float32,
-                encoding=tfds.features.Encoding.BYTES),
-            'event': tfds.features.Scalar(dtype=np.int32),  # 0-based
-            'interval': tfds.features.Scalar(dtype=np.int32),  # 1-based
-        }),
+        features=seisjax_datasets.interval_features(
+            config.lead_in_samples, config.interval_samples),
         metadata=tfds.core.MetadataDict(
             kind=config.kind, sampling_rate=config.sampling_rate,
             components=['BH1', 'BH2', 'BHZ'],
@@ -227,18 +219,10 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
   def _generate_examples(self, result: japan.Ingest):
     config = self.builder_config
-    n = stored_intervals(config)
-    length = config.lead_in_samples + config.interval_samples
     for event in range(len(result.records)):  # One record in memory.
-      record = result.array(event)
-      for interval in range(1, n + 1):
-        end = config.lead_in_samples + interval * config.interval_samples
-        # Integer keys: with shuffling disabled TFDS sorts by key.
-        yield event * n + interval - 1, {
-            'waveform': record[end - length:end],
-            'event': event,
-            'interval': interval,
-        }
+      yield from seisjax_datasets.interval_examples(
+          event, result.array(event), stored_intervals(config),
+          config.lead_in_samples, config.interval_samples)
 
 
 def make_builder(data, kind: str, data_dir: str | None = None,

@@ -128,7 +128,6 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
   def _info(self) -> tfds.core.DatasetInfo:
     config = self.builder_config
-    length = config.lead_in_samples + config.interval_samples
     return tfds.core.DatasetInfo(
         builder=self,
         description=(
@@ -136,14 +135,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             'precursor planted in the 0.1-0.9 Hz band. waveform: the '
             "interval's samples preceded by lead_in_samples; interval 1 "
             'is the earliest, n_intervals ends at the event.'),
-        features=tfds.features.FeaturesDict({
-            # (lead_in_samples + interval_samples, 3): BH1, BH2, BHZ counts.
-            'waveform': tfds.features.Tensor(
-                shape=(length, 3), dtype=np.float32,
-                encoding=tfds.features.Encoding.BYTES),
-            'event': tfds.features.Scalar(dtype=np.int32),  # 0-based
-            'interval': tfds.features.Scalar(dtype=np.int32),  # 1-based
-        }),
+        features=seisjax_datasets.interval_features(
+            config.lead_in_samples, config.interval_samples),
         metadata=tfds.core.MetadataDict(
             sampling_rate=config.sampling_rate,
             components=list(noise_lib.COMPONENTS),
@@ -165,18 +158,11 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     noise = None
     if config.noise_files:
       noise = noise_lib.load_noise(config.noise_files, config.sampling_rate)
-    length = config.lead_in_samples + config.interval_samples
     for event in range(config.n_events):  # One record in memory at a time.
       background, signal = event_parts(config, event, noise)
-      record = (background + signal).astype(np.float32)
-      for interval in range(1, config.n_intervals + 1):
-        end = config.lead_in_samples + interval * config.interval_samples
-        # Integer keys: with shuffling disabled TFDS sorts by key.
-        yield event * config.n_intervals + interval - 1, {
-            'waveform': record[end - length:end],
-            'event': event,
-            'interval': interval,
-        }
+      yield from seisjax_datasets.interval_examples(
+          event, (background + signal).astype(np.float32),
+          config.n_intervals, config.lead_in_samples, config.interval_samples)
 
 
 def event_parts(config: SyntheticPrecursorConfig, event: int, noise=None):
