@@ -70,12 +70,14 @@ class Records:
       'verify'), '' where the data set gives none (synthetic records).
     names: '<name>/<config>' of each builder.
     versions: the builders' versions.
+    labels: (n,) a name of each record for tables, e.g. its origin time.
   """
   sources: list
   group: np.ndarray
   split: np.ndarray
   names: list
   versions: list
+  labels: np.ndarray | None = None
 
   def span(self, event: int, interval: int) -> np.ndarray:
     """The stored span (lead-in + interval samples, 3) of a record."""
@@ -95,17 +97,24 @@ class Records:
     return example['waveform']
 
 
-def _record_splits(builder, n_records: int) -> np.ndarray:
-  """The catalogue split of each record a builder stores, or ''."""
+def _record_info(builder, group: str, n_records: int):
+  """The catalogue split ('' if none) and a name of each record of a builder.
+
+  Real records are named by their end (the origin time of an event),
+  synthetic ones by group and index.
+  """
   records = (builder.info.metadata or {}).get('records')
   if not records:
-    return np.full(n_records, '', dtype=object)
-  return np.array([r.get('split', '') for r in records], dtype=object)
+    return ([''] * n_records,
+            [f'{group} {i:03d}' for i in range(n_records)])
+  prefix = '' if group in ('A', 'B') else f'{group} '
+  return ([r.get('split', '') for r in records],
+          [f'{prefix}{r["time"][:19]}' for r in records])
 
 
 def load_records(data, data_dir: str | None = None) -> Records:
   """Builds (if needed) and opens every record group of `config.data`."""
-  sources, group, split, names, versions = [], [], [], [], []
+  sources, group, split, labels, names, versions = [], [], [], [], [], []
   wanted = {'A': True, 'B': data.n_verify_events, 'noise_b': data.n_noise_b}
   for name in (g for g in GROUPS if wanted[g]):
     builder = get_builder(data, data_dir, name)
@@ -116,11 +125,14 @@ def load_records(data, data_dir: str | None = None) -> Records:
     sources.append((builder.as_data_source(split='events'), n_records,
                     n_intervals))
     group += [name] * n_records
-    split.append(_record_splits(builder, n_records))
+    record_split, record_names = _record_info(builder, name, n_records)
+    split += record_split
+    labels += record_names
     names.append(f'{builder.name}/{builder.builder_config.name}')
     versions.append(str(builder.version))
   return Records(sources, np.array(group, dtype=object),
-                 np.concatenate(split), names, versions)
+                 np.array(split, dtype=object), names, versions,
+                 np.array(labels, dtype=object))
 
 
 def _take(rng, pool: np.ndarray, n: int, what: str):
@@ -276,6 +288,7 @@ class Datasets:
   test_all: WindowSet  # Every interval of the test records (and noise B).
   verify: WindowSet | None  # Every interval of the verification records.
   splits: dict[str, np.ndarray]
+  record_labels: np.ndarray  # (records,) names for tables.
   dataset_name: str
   dataset_version: str
 
@@ -296,6 +309,7 @@ def get_datasets(data, data_dir: str | None = None) -> Datasets:
       test_all=read('test', every),
       verify=read('verify', every) if len(splits['verify']) else None,
       splits=splits,
+      record_labels=records.labels,
       dataset_name=' + '.join(records.names),
       dataset_version=' + '.join(records.versions))
 

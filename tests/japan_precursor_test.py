@@ -359,6 +359,10 @@ def test_an_experiment_trains_and_reports_on_the_cached_records(world,
   for name in ('per_event_verify.md', 'per_event_test.csv',
                'confusion_verify.png', 'interval_fractions.csv'):
     assert (tmp_path / 'run' / name).exists()
+  # Tables name real records by their origin time.
+  with open(tmp_path / 'run' / 'per_event_verify.csv') as f:
+    assert [r['event'] for r in csv.DictReader(f)] == [EVENTS[5][0],
+                                                       EVENTS[7][0]]
 
 
 def test_the_fake_event_control_reads_the_fake_records(world, tmp_path):

@@ -75,8 +75,8 @@ def evaluate(config, workdir, datasets, predict_fn, variables, best_epoch):
     labels = window_set.per_window(window_set.labels)
     keep = labels != input_pipeline.UNLABELLED
     return reports.SplitPredictions(
-        probs[:, keep], labels[keep],
-        window_set.per_window(window_set.events)[keep])
+        probs[:, keep], labels[keep], datasets.record_labels[
+            window_set.per_window(window_set.events)[keep]])
 
   summary = reports.write_precursor_report(
       workdir,
