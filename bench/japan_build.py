@@ -57,7 +57,8 @@ def main(argv):
   config = builder_lib.make_config(
       kind='set_a', catalogue=os.path.join(tmp, 'catalogue.csv'),
       waveform_dir=os.path.join(tmp, 'cache'))  # The paper's layout.
-  targets = japan.plan('set_a', rows, builder_lib.layout(config))
+  layout = builder_lib.layout(config)
+  targets = japan.plan('set_a', rows, layout)
 
   start = time.perf_counter()
   japan.fetch(targets, client, config.waveform_dir, config.sampling_rate)
@@ -70,15 +71,13 @@ def main(argv):
   build_s = time.perf_counter() - start
 
   n = len(builder_lib.records_of(builder))
-  record_s = builder_lib.layout(config).record_samples / config.sampling_rate
+  record_s = layout.record_samples / config.sampling_rate
   per = {'cache_mb': _size_mb(config.waveform_dir) / n,
          'tfds_mb': _size_mb(os.path.join(tmp, 'tfds')) / n,
          'cache_write_s': fetch_s / n, 'qc_and_build_s': build_s / n}
   # A noise B window (lead-in + one interval) is about 1/28 of a record.
-  paper = 63 + 31 + FLAGS.noise_b * (config.lead_in_samples
-                                     + config.interval_samples) / (
-                                         builder_lib.layout(
-                                             config).record_samples)
+  paper = 63 + 31 + FLAGS.noise_b * layout.span_samples / (
+      layout.record_samples)
   print(json.dumps({
       'records': n, 'record_hours': round(record_s / 3600, 3),
       'per_record': {k: round(v, 2) for k, v in per.items()},
