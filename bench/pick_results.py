@@ -62,6 +62,7 @@ def _real_config(module, source):
   config.data.test_fraction = 0.0
   config.data.val_fraction = 0.5 if source == 'kumamoto_hinet' else 0.2
   config.train.batch_size = config.train.eval_batch_size = 32
+  config.train.num_epochs = 15
   return config
 
 

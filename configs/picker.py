@@ -3,7 +3,7 @@ r"""P-wave picker of Ross et al. (2018) trained as a seed ensemble.
 Paper-sized run on the embedded synthetic data (meant for a GPU):
   python -m seisjax.main --config=configs/picker.py --workdir=runs/picker
 
-Two-core CPU run (a few minutes):
+Two-core CPU run (about 40 minutes):
   python -m seisjax.main --config=configs/picker.py:cpu \
       --workdir=runs/picker_cpu
 It prints each member's and the ensemble's residual mean and standard
@@ -45,6 +45,14 @@ def base_config(arg: str | None, task: str) -> ml_collections.ConfigDict:
   config.data = data = ml_collections.ConfigDict()
   data.data_dir = ml_collections.FieldReference(None, field_type=str)
   pipeline.set_source(data, arg['data'], task)
+  # Synthetic events, 3 to 8 records each. On 3000 events one `cpu` picker
+  # reached a training MAE of 0.034 s against a validation MAE of 0.08 s; on
+  # 20000 its validation MAE fell to 0.051 s. (The paper trained on 4.5
+  # million SCSN records.)
+  data.generator.n_events = 20000
+  # P is labelled at the first break above 3x the noise RMS, where analysts
+  # pick; 0 labels the true onset (seisjax/synthetic/picks.py).
+  data.generator.analyst_k = 3.0
   data.test_fraction = 0.25  # Of the events: 75/25 by event.
   # Validation events (early stopping) come out of the training events.
   data.val_fraction = 0.1
@@ -88,15 +96,20 @@ def base_config(arg: str | None, task: str) -> ml_collections.ConfigDict:
     # About 6x fewer operations than the paper's network, for two CPU cores
     # (the paper's network trains at ~180 windows/s for 3 members there).
     config.n_members = 3
-    # More distinct records rather than more shifted copies of each: the
-    # network overfits 5 copies of 3600 records.
-    data.generator.n_events = 3000
     data.train_copies = 2
     model.filters = (16, 32, 32)
     model.dense_units = (128, 128)
     model.bn_momentum = 0.9  # Running statistics settle within an epoch.
     train.num_epochs = 15
-    train.log_every_steps = 10
+    train.log_every_steps = 100
+    if task == 'picker':
+      # One member's best validation MAE on 20000 events: 0.057 s by epoch
+      # 6, 0.051 s by epoch 9 and by 15.
+      train.num_epochs = 10
+    else:
+      # The polarity classes are balanced down to the rarest: fewer events
+      # keep the run within minutes.
+      data.generator.n_events = 3000
   if arg['tiny']:
     # For tests: a small network on about 1100 records, with a higher
     # learning rate so that 8 short epochs (~30 s) learn something.

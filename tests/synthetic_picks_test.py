@@ -129,7 +129,7 @@ def test_onset_is_at_p_sample(key):
   assert np.all(signal[:picks.P_INDEX] == 0)
   assert signal[picks.P_INDEX] != 0
   assert np.std(noise) > 0
-  record = picks.station_record(*key)
+  record = picks.station_record(*key, analyst_k=0)
   assert record['p_sample'] == records.P_SAMPLE
   # The record is the preprocessed sum, and the signal in it starts at P.
   from_noise = records.cut(records.preprocess(noise, picks.FS), picks.P_INDEX)
@@ -141,24 +141,50 @@ def test_onset_is_at_p_sample(key):
                              atol=1e-3 * np.abs(from_signal).max())
 
 
+@pytest.mark.parametrize('key', [(0, 0, 0), (0, 7, 1), (1, 3, 4), (2, 11, 0),
+                                 (0, 2, 3), (1, 9, 1)])
+def test_label_is_the_first_break_an_analyst_sees(key):
+  noise, signal, _ = picks.station_parts(*key)
+  record = picks.station_record(*key)  # analyst_k=3
+  lag = picks.analyst_lag(noise, signal, 3.0)
+  assert 0 <= lag <= 50
+  moved = np.roll(signal, -lag)  # Zeros before the onset roll to the end.
+  np.testing.assert_allclose(
+      record['waveform'],
+      records.cut(records.preprocess(noise + moved, picks.FS), picks.P_INDEX),
+      rtol=1e-5, atol=1e-6)
+  # On the band-passed signal: nothing above 3 x the noise RMS before P,
+  # and P itself above it (unless the onset never stands out).
+  filtered = scipy.signal.sosfilt(records.SOS, moved)
+  noise_rms = np.sqrt(np.mean(scipy.signal.sosfilt(
+      records.SOS, noise - noise.mean())[picks.P_INDEX - 100:picks.P_INDEX]
+                              ** 2))
+  assert np.all(np.abs(filtered[:picks.P_INDEX]) <= 3 * noise_rms)
+  if lag:
+    assert abs(filtered[picks.P_INDEX]) > 3 * noise_rms
+
+
 def test_polarity_is_first_motion_of_clear_impulsive_onsets(tiny):
   _, recs, keys = tiny
   checked = 0
   for record, (event, station) in zip(recs, keys):
     if record['polarity'] == records.UNKNOWN:
       continue
-    _, signal, info = builder_lib.station_parts(
+    noise, signal, info = builder_lib.station_parts(
         builder_lib.make_config(**TINY), event, station)
     sign = _sign(record['polarity'])
     assert np.sign(info['radiation']) == sign
     lag, motion = picks.first_motion(signal)
+    # The record has the first visible break at P, the onset `early` before.
+    early = picks.analyst_lag(noise, signal, 3.0)
     noise_rms = _noise_rms(record['waveform'])
     assert np.sign(motion) == sign
-    assert record['waveform'][records.P_SAMPLE + lag] * sign > 3 * noise_rms
+    assert (record['waveform'][records.P_SAMPLE + lag - early] * sign
+            > 3 * noise_rms)
     if info['emergent'] or abs(motion) < 6 * noise_rms:
       continue
     assert np.sign(signal[picks.P_INDEX]) == sign
-    # On the record as a picker sees it: the first clear swing.
+    # On the record as a picker sees it: the first clear swing from P.
     waveform = record['waveform'][records.P_SAMPLE:]
     first = np.flatnonzero(np.abs(waveform) > 3 * noise_rms)[0]
     assert np.sign(waveform[first]) == sign, (event, station)

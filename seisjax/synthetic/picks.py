@@ -20,11 +20,16 @@ a real vertical recording scaled to a Peterson level.
 
 The raw trace has PRE_ROLL samples before the record so that the causal
 band-pass of `records.make_record` settles: the record is preprocessed
-exactly like real data. The label is the true onset. Polarity is the sign
-of the P radiation pattern, UNKNOWN where the first peak, as recorded, is
-below 3 times the RMS of the noise before P, about its largest excursions
-in 1 s (DESIGN.md: "unknown where the onset is below noise"). `snr_db` is
-what a reader of real data computes from the record (see `snr_db`).
+exactly like real data. The label is where an analyst picks, not the
+true onset: the signal is moved earlier so that its first visible break,
+the first sample of the band-passed signal above `analyst_k` (3) times the
+RMS of the band-passed noise in the second before P (`analyst_lag`), sits
+at P, and what of the onset hides in the noise precedes it (analyst_k=0:
+the true onset at P). Polarity is the sign of the P radiation pattern,
+UNKNOWN where the first peak after P, as recorded, is below 3 times the
+RMS of the noise before P, about its largest excursions in 1 s (DESIGN.md:
+"unknown where the onset is below noise"). `snr_db` is what a reader of
+real data computes from the record (see `snr_db`).
 
 Record (seed, event, station) depends on these three numbers only.
 """
@@ -296,8 +301,30 @@ def snr_db(waveform: np.ndarray, p_sample: int = records.P_SAMPLE) -> float:
   return float(10 * np.log10(after / max(before, 1e-30)))
 
 
+def analyst_lag(noise: np.ndarray, signal: np.ndarray, k: float,
+                max_lag: int = 50) -> int:
+  """Samples from the onset to the first break an analyst sees.
+
+  Args:
+    noise, signal: (RAW_SAMPLES,) raw noise and signal, onset at P_INDEX.
+    k: the break is the first sample at which the band-passed signal
+      exceeds k times the RMS of the band-passed noise in the 1 s before P.
+    max_lag: the break is searched for within this many samples.
+
+  Returns:
+    The lag in samples, 0 where the signal never stands out within max_lag
+    (the onset is then hidden in the noise and labelled where it is).
+  """
+  y = scipy.signal.sosfilt(records.SOS, signal)[P_INDEX:P_INDEX + max_lag]
+  n = scipy.signal.sosfilt(records.SOS, noise - noise.mean())
+  rms = np.sqrt(np.mean(n[P_INDEX - SNR_SAMPLES:P_INDEX] ** 2))
+  above = np.flatnonzero(np.abs(y) > k * rms)
+  return int(above[0]) if above.size else 0
+
+
 def station_record(seed: int, event: int, station: int, *,
-                   min_first_motion: float = 3.0, **kwargs) -> dict:
+                   min_first_motion: float = 3.0, analyst_k: float = 3.0,
+                   **kwargs) -> dict:
   """One preprocessed record (`records.make_record`) of a station.
 
   Args:
@@ -305,14 +332,19 @@ def station_record(seed: int, event: int, station: int, *,
     min_first_motion: polarity is UNKNOWN unless the first peak of the
       signal, read on the record, exceeds this multiple of the RMS of the
       record's 1 s before P, with the sign of the radiation pattern.
+    analyst_k: the label is the first break above this multiple of the
+      noise RMS (`analyst_lag`); 0 labels the true onset.
     **kwargs: passed to `station_parts`.
 
   Returns:
     A record dict, event id 'syn%06d' and trace '<event>.S<station>'.
   """
   noise, signal, info = station_parts(seed, event, station, **kwargs)
+  # The signal moved earlier, so that its first visible break is at P.
+  early = analyst_lag(noise, signal, analyst_k) if analyst_k else 0
+  moved = np.concatenate([signal[early:], np.zeros(early)])
   record = records.make_record(
-      noise + signal, FS, P_INDEX, event=f'syn{event:06d}',
+      noise + moved, FS, P_INDEX, event=f'syn{event:06d}',
       trace=f'syn{event:06d}.S{station:02d}',
       distance_km=info['distance_km'], magnitude=info['magnitude'])
   waveform = record['waveform']
@@ -323,7 +355,7 @@ def station_record(seed: int, event: int, station: int, *,
   # The first peak as recorded, noise included, must stand out with the
   # radiation's sign: a coda wiggle can come first near a nodal plane, and
   # noise can mask or flip a weak first peak.
-  seen = waveform[records.P_SAMPLE + lag] * np.sign(info['radiation'])
+  seen = waveform[records.P_SAMPLE + lag - early] * np.sign(info['radiation'])
   if (seen < min_first_motion * noise_rms
       or motion * info['radiation'] <= 0):
     record['polarity'] = np.int32(records.UNKNOWN)
