@@ -27,8 +27,9 @@ figures: run
 	mkdir -p docs/figures
 	cp $(WORKDIR)/*.png $(WORKDIR)/analyses/*.png docs/figures/
 
-# The picking results table on ../shared/data/picks (trains 4 CPU ensembles
-# under runs/ first, or reuses them): bench/results/picks.md.
+# The picking results table on ../shared/data/picks (trains 6 CPU ensembles,
+# about an hour on 2 cores, under runs/ first, or reuses them):
+# bench/results/picks.md.
 picks: $(VENV)/.installed
 	$(PY) bench/pick_results.py
 

@@ -3,7 +3,7 @@ r"""P-wave picker of Ross et al. (2018) trained as a seed ensemble.
 Paper-sized run on the embedded synthetic data (meant for a GPU):
   python -m seisjax.main --config=configs/picker.py --workdir=runs/picker
 
-Two-core CPU run (about 40 minutes):
+Two-core CPU run (about 45 minutes, 3 of them building the data):
   python -m seisjax.main --config=configs/picker.py:cpu \
       --workdir=runs/picker_cpu
 It prints each member's and the ensemble's residual mean and standard

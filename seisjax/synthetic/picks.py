@@ -26,7 +26,7 @@ the first sample of the band-passed signal above `analyst_k` (3) times the
 RMS of the band-passed noise in the second before P (`analyst_lag`), sits
 at P, and what of the onset hides in the noise precedes it (analyst_k=0:
 the true onset at P). Polarity is the sign of the P radiation pattern,
-UNKNOWN where the first peak after P, as recorded, is below 3 times the
+UNKNOWN where the signal's first peak, as recorded, is below 3 times the
 RMS of the noise before P, about its largest excursions in 1 s (DESIGN.md:
 "unknown where the onset is below noise"). `snr_db` is what a reader of
 real data computes from the record (see `snr_db`).
