@@ -38,6 +38,27 @@ def interval_features(lead_in_samples: int,
   })
 
 
+
+def interval_info(builder, description: str,
+                  **metadata) -> tfds.core.DatasetInfo:
+  """DatasetInfo of a precursor builder: one example per (record, interval).
+
+  The features are `interval_features` of the config's layout; the
+  metadata gains interval_samples and lead_in_samples; examples stay in
+  (event, interval) order.
+  """
+  config = builder.builder_config
+  return tfds.core.DatasetInfo(
+      builder=builder,
+      description=description,
+      features=interval_features(config.lead_in_samples,
+                                 config.interval_samples),
+      metadata=tfds.core.MetadataDict(
+          interval_samples=config.interval_samples,
+          lead_in_samples=config.lead_in_samples, **metadata),
+      disable_shuffling=True,
+  )
+
 def interval_examples(event: int, record: np.ndarray, n_intervals: int,
                       lead_in_samples: int, interval_samples: int):
   """Yields (key, example) for intervals 1..n_intervals of one record.

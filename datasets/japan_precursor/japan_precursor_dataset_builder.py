@@ -173,25 +173,17 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
   def _info(self) -> tfds.core.DatasetInfo:
     config = self.builder_config
-    return tfds.core.DatasetInfo(
-        builder=self,
-        description=(
-            'Real 3-component IU.MAJO/IU.MA2 records (Ong et al.) of kind '
-            f'{config.kind!r}. waveform: an interval\'s samples preceded by '
-            'lead_in_samples; interval 1 is the earliest.'),
-        features=seisjax_datasets.interval_features(
-            config.lead_in_samples, config.interval_samples),
-        metadata=tfds.core.MetadataDict(
-            kind=config.kind, sampling_rate=config.sampling_rate,
-            components=['BH1', 'BH2', 'BHZ'],
-            n_intervals=stored_intervals(config),
-            record_intervals=config.n_intervals,
-            interval_samples=config.interval_samples,
-            lead_in_samples=config.lead_in_samples,
-            catalogue=config.catalogue,
-            records=[], rejected=[], qc_report=''),  # Filled when built.
-        disable_shuffling=True,  # Examples stay in (event, interval) order.
-    )
+    return seisjax_datasets.interval_info(
+        self,
+        'Real 3-component IU.MAJO/IU.MA2 records (Ong et al.) of kind '
+        f'{config.kind!r}. waveform: an interval\'s samples preceded by '
+        'lead_in_samples; interval 1 is the earliest.',
+        kind=config.kind, sampling_rate=config.sampling_rate,
+        components=['BH1', 'BH2', 'BHZ'],
+        n_intervals=stored_intervals(config),
+        record_intervals=config.n_intervals,
+        catalogue=config.catalogue,
+        records=[], rejected=[], qc_report='')  # Filled when built.
 
   def _split_generators(self, dl_manager):
     del dl_manager  # japan.ingest downloads through its own cache.

@@ -128,26 +128,15 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
   def _info(self) -> tfds.core.DatasetInfo:
     config = self.builder_config
-    return tfds.core.DatasetInfo(
-        builder=self,
-        description=(
-            'Synthetic 3-component records ending at an earthquake, with a '
-            'precursor planted in the 0.1-0.9 Hz band. waveform: the '
-            "interval's samples preceded by lead_in_samples; interval 1 "
-            'is the earliest, n_intervals ends at the event.'),
-        features=seisjax_datasets.interval_features(
-            config.lead_in_samples, config.interval_samples),
-        metadata=tfds.core.MetadataDict(
-            sampling_rate=config.sampling_rate,
-            components=list(noise_lib.COMPONENTS),
-            n_intervals=config.n_intervals,
-            interval_samples=config.interval_samples,
-            lead_in_samples=config.lead_in_samples,
-            snr=config.snr,
-        ),
-        # Examples stay in generation order: event-major, interval-minor.
-        disable_shuffling=True,
-    )
+    return seisjax_datasets.interval_info(
+        self,
+        'Synthetic 3-component records ending at an earthquake, with a '
+        'precursor planted in the 0.1-0.9 Hz band. waveform: the '
+        "interval's samples preceded by lead_in_samples; interval 1 "
+        'is the earliest, n_intervals ends at the event.',
+        sampling_rate=config.sampling_rate,
+        components=list(noise_lib.COMPONENTS),
+        n_intervals=config.n_intervals, snr=config.snr)
 
   def _split_generators(self, dl_manager):
     del dl_manager  # Nothing to download.
