@@ -38,7 +38,6 @@ def interval_features(lead_in_samples: int,
   })
 
 
-
 def interval_info(builder, description: str,
                   **metadata) -> tfds.core.DatasetInfo:
   """DatasetInfo of a precursor builder: one example per (record, interval).
@@ -58,6 +57,7 @@ def interval_info(builder, description: str,
           lead_in_samples=config.lead_in_samples, **metadata),
       disable_shuffling=True,
   )
+
 
 def interval_examples(event: int, record: np.ndarray, n_intervals: int,
                       lead_in_samples: int, interval_samples: int):
