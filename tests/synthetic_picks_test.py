@@ -164,6 +164,42 @@ def test_label_is_the_first_break_an_analyst_sees(key):
     assert abs(filtered[picks.P_INDEX]) > 3 * noise_rms
 
 
+@pytest.mark.parametrize('key', [(0, 0, 0), (0, 7, 1), (1, 3, 4)])
+def test_display_threshold_moves_the_label_to_a_visible_break(key):
+  noise, signal, _ = picks.station_parts(*key, level_range=(0.0, 0.1))
+  y = scipy.signal.sosfilt(records.SOS, signal)[picks.P_INDEX:]
+  visible = 0.02 * np.abs(y[:100]).max()
+  lag = picks.analyst_lag(noise, signal, 3.0, display=0.02)
+  assert np.all(np.abs(y[:lag]) <= visible)
+  assert abs(y[lag]) > visible
+  assert lag >= picks.analyst_lag(noise, signal, 3.0)
+
+
+def test_reverberation_rings_at_the_layer_frequency():
+  impulse = np.zeros(400)
+  impulse[0] = 1.0
+  h = picks.reverberate(impulse, 5, 0.6)  # 10 Hz at 100 Hz.
+  multiples = np.arange(0, 400, 5)
+  np.testing.assert_allclose(h[multiples], (-0.6) ** np.arange(80),
+                             atol=1e-9)
+  np.testing.assert_allclose(np.delete(h, multiples), 0, atol=1e-9)
+  gain = np.abs(np.fft.rfft(h, 4000))
+  f = np.fft.rfftfreq(4000, 1 / picks.FS)
+  assert f[np.argmax(gain[f < 15])] == pytest.approx(10.0)
+  assert gain.max() == pytest.approx(1 / (1 - 0.6), rel=1e-3)
+
+
+def test_reverberation_keeps_noise_and_onset():
+  noise, signal, _ = picks.station_parts(0, 7, 1)
+  noise_r, signal_r, info = picks.station_parts(0, 7, 1,
+                                                max_reverberation=0.8)
+  np.testing.assert_array_equal(noise_r, noise)
+  assert 2.0 <= info['site_f0'] <= 25.0 and 0.0 <= info['site_r'] <= 0.8
+  assert np.all(signal_r[:picks.P_INDEX] == 0)
+  assert signal_r[picks.P_INDEX] == pytest.approx(signal[picks.P_INDEX])
+  assert not np.allclose(signal_r, signal)
+
+
 def test_polarity_is_first_motion_of_clear_impulsive_onsets(tiny):
   _, recs, keys = tiny
   checked = 0
@@ -253,6 +289,18 @@ def test_builder_writes_records_in_key_order(tiny):
     assert got['event'].decode() == f'syn{event:06d}'
     assert got['polarity'] == want['polarity']
   assert len({r['trace'] for r in recs}) == len(recs)
+
+
+def test_builder_passes_label_and_site_options(tmp_path):
+  options = dict(analyst_display=0.02, max_reverberation=0.8)
+  builder = builder_lib.Builder(
+      config=builder_lib.make_config(n_events=2, **options),
+      data_dir=str(tmp_path))
+  builder.download_and_prepare()
+  got = builder.as_data_source(builder_lib.SPLIT)[0]['waveform']
+  want = picks.station_record(0, 0, 0, **options)['waveform']
+  np.testing.assert_array_equal(got, want)
+  assert not np.array_equal(got, picks.station_record(0, 0, 0)['waveform'])
 
 
 def test_builder_metadata_counts_every_class(tiny):

@@ -47,6 +47,10 @@ class SyntheticPicksConfig(tfds.core.BuilderConfig):
       units of the pre-P noise RMS.
     analyst_k: the label is the first break above this multiple of the
       pre-P noise RMS, as an analyst picks; 0 for the true onset.
+    analyst_display: the label is also at or after the first sample above
+      this fraction of the P wave's peak in its first second; 0 for none.
+    max_reverberation: largest reflection coefficient of the soft surface
+      layer whose reverberations the signal goes through (0: none).
   """
   n_events: int = 1000
   stations_per_event: tuple = (3, 8)
@@ -57,6 +61,8 @@ class SyntheticPicksConfig(tfds.core.BuilderConfig):
   emergent_fraction: float = 0.3
   min_first_motion: float = 3.0
   analyst_k: float = 3.0
+  analyst_display: float = 0.0
+  max_reverberation: float = 0.0
 
 
 _BASE_FIELDS = {f.name for f in dataclasses.fields(tfds.core.BuilderConfig)}
@@ -99,6 +105,7 @@ def make_config(**overrides) -> SyntheticPicksConfig:
 def _generator_kwargs(config: SyntheticPicksConfig, noise) -> dict:
   return dict(noise_pieces=noise or (), level_range=config.level_range,
               emergent_fraction=config.emergent_fraction,
+              max_reverberation=config.max_reverberation,
               magnitude_range=config.magnitude_range,
               stations_per_event=config.stations_per_event)
 
@@ -184,7 +191,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         record = picks.station_record(
             config.seed, event, station,
             min_first_motion=config.min_first_motion,
-            analyst_k=config.analyst_k, **kwargs)
+            analyst_k=config.analyst_k,
+            analyst_display=config.analyst_display, **kwargs)
         counts[record['polarity']] += 1
         yield key, record  # Integer keys: TFDS sorts by them.
         key += 1

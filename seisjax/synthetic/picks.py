@@ -13,8 +13,10 @@ vertical velocity the station records (in counts) is
 
 followed by a scattered coda that decays exponentially and, where it falls
 in the record, an S arrival. Emergent onsets have a stronger coda and a P
-wave train that grows over 0.1-0.5 s, so their first motion is weak. The
-onset is at an integer sample and the signal is exactly zero before it.
+wave train that grows over 0.1-0.5 s, so their first motion is weak.
+Optionally (`max_reverberation`) the whole signal rings in a soft surface
+layer (`reverberate`). The onset is at an integer sample and the signal is
+exactly zero before it.
 Noise is Peterson-model noise (`noise.synthetic_noise`) or random pieces of
 a real vertical recording scaled to a Peterson level.
 
@@ -23,9 +25,10 @@ band-pass of `records.make_record` settles: the record is preprocessed
 exactly like real data. The label is where an analyst picks, not the
 true onset: the signal is moved earlier so that its first visible break,
 the first sample of the band-passed signal above `analyst_k` (3) times the
-RMS of the band-passed noise in the second before P (`analyst_lag`), sits
-at P, and what of the onset hides in the noise precedes it (analyst_k=0:
-the true onset at P). Polarity is the sign of the P radiation pattern,
+RMS of the band-passed noise in the second before P and above
+`analyst_display` (0) times the P wave's peak (`analyst_lag`), sits at P,
+and what of the onset hides in the noise precedes it (both 0: the true
+onset at P). Polarity is the sign of the P radiation pattern,
 UNKNOWN where the signal's first peak, as recorded, is below 3 times the
 RMS of the noise before P, about its largest excursions in 1 s (DESIGN.md:
 "unknown where the onset is below noise"). `snr_db` is what a reader of
@@ -146,6 +149,19 @@ def _coda(rng, pulse: np.ndarray, decay_s: float) -> np.ndarray:
   return coda / np.sqrt(np.sum(pulse**2)) / envelope.max()
 
 
+def reverberate(x: np.ndarray, delay: int, r: float) -> np.ndarray:
+  """A soft surface layer's reverberations: y[t] = x[t] - r y[t - delay].
+
+  The layer's two-way time is `delay` samples, so the response peaks at its
+  quarter-wavelength frequency FS / (2 delay) with gain 1 / (1 - r): a wave
+  train near it builds up over cycles. It is causal and starts with x
+  itself, so the onset and its first motion are unchanged.
+  """
+  a = np.zeros(delay + 1)
+  a[0], a[delay] = 1.0, r
+  return scipy.signal.lfilter([1.0], a, x)
+
+
 def _rng(*key: int) -> np.random.Generator:
   return np.random.default_rng(np.random.SeedSequence(key))
 
@@ -236,7 +252,8 @@ def _signal(rng, info: dict) -> np.ndarray:
 
 def station_parts(seed: int, event: int, station: int, *, noise_pieces=(),
                   level_range=(0.45, 0.85), emergent_fraction=0.3,
-                  max_distance_km=150.0, **event_kwargs):
+                  max_distance_km=150.0, max_reverberation=0.0,
+                  **event_kwargs):
   """Raw noise and signal of one station, before preprocessing.
 
   Args:
@@ -247,6 +264,9 @@ def station_parts(seed: int, event: int, station: int, *, noise_pieces=(),
     emergent_fraction: probability of an emergent onset.
     max_distance_km: epicentral distances are log-uniform from 3 km to
       the smaller of this and a magnitude-dependent detection range.
+    max_reverberation: the signal goes through `reverberate` with r
+      uniform up to this (0: not at all) and a layer frequency f0
+      log-uniform in 2-20 Hz (rounded to a whole delay in samples).
     **event_kwargs: passed to `event_source`.
 
   Returns:
@@ -273,6 +293,12 @@ def station_parts(seed: int, event: int, station: int, *, noise_pieces=(),
   # Path attenuation plus the near-surface kappa (Anderson and Hough).
   info['t_star'] = travel / info['q'] + info['kappa']
   signal = _signal(rng, info)
+  if max_reverberation:
+    site = _rng(seed, event, station, 2)  # Other draws stay as they were.
+    delay = round(FS / 2 / np.exp(site.uniform(np.log(2.0), np.log(20.0))))
+    info.update(site_f0=FS / 2 / delay,
+                site_r=site.uniform(0.0, max_reverberation))
+    signal = reverberate(signal, delay, info['site_r'])
   return _noise(noise_rng, info['level'], noise_pieces), signal, info
 
 
@@ -302,29 +328,32 @@ def snr_db(waveform: np.ndarray, p_sample: int = records.P_SAMPLE) -> float:
 
 
 def analyst_lag(noise: np.ndarray, signal: np.ndarray, k: float,
-                max_lag: int = 50) -> int:
+                display: float = 0.0, max_lag: int = 50) -> int:
   """Samples from the onset to the first break an analyst sees.
 
   Args:
     noise, signal: (RAW_SAMPLES,) raw noise and signal, onset at P_INDEX.
-    k: the break is the first sample at which the band-passed signal
-      exceeds k times the RMS of the band-passed noise in the 1 s before P.
+    k, display: the break is the first sample at which the band-passed
+      signal exceeds both k times the RMS of the band-passed noise in the
+      1 s before P and `display` times the signal's peak in its first
+      second (what shows on a trace display scaled to the arrival).
     max_lag: the break is searched for within this many samples.
 
   Returns:
     The lag in samples, 0 where the signal never stands out within max_lag
     (the onset is then hidden in the noise and labelled where it is).
   """
-  y = scipy.signal.sosfilt(records.SOS, signal)[P_INDEX:P_INDEX + max_lag]
+  y = scipy.signal.sosfilt(records.SOS, signal)[P_INDEX:]
   n = scipy.signal.sosfilt(records.SOS, noise - noise.mean())
   rms = np.sqrt(np.mean(n[P_INDEX - SNR_SAMPLES:P_INDEX] ** 2))
-  above = np.flatnonzero(np.abs(y) > k * rms)
+  threshold = max(k * rms, display * np.abs(y[:SNR_SAMPLES]).max())
+  above = np.flatnonzero(np.abs(y[:max_lag]) > threshold)
   return int(above[0]) if above.size else 0
 
 
 def station_record(seed: int, event: int, station: int, *,
                    min_first_motion: float = 3.0, analyst_k: float = 3.0,
-                   **kwargs) -> dict:
+                   analyst_display: float = 0.0, **kwargs) -> dict:
   """One preprocessed record (`records.make_record`) of a station.
 
   Args:
@@ -332,8 +361,9 @@ def station_record(seed: int, event: int, station: int, *,
     min_first_motion: polarity is UNKNOWN unless the first peak of the
       signal, read on the record, exceeds this multiple of the RMS of the
       record's 1 s before P, with the sign of the radiation pattern.
-    analyst_k: the label is the first break above this multiple of the
-      noise RMS (`analyst_lag`); 0 labels the true onset.
+    analyst_k, analyst_display: the label is the first break above this
+      multiple of the noise RMS and this fraction of the signal's peak
+      (`analyst_lag`); both 0 label the true onset.
     **kwargs: passed to `station_parts`.
 
   Returns:
@@ -341,7 +371,8 @@ def station_record(seed: int, event: int, station: int, *,
   """
   noise, signal, info = station_parts(seed, event, station, **kwargs)
   # The signal moved earlier, so that its first visible break is at P.
-  early = analyst_lag(noise, signal, analyst_k) if analyst_k else 0
+  early = (analyst_lag(noise, signal, analyst_k, analyst_display)
+           if analyst_k or analyst_display else 0)
   moved = np.concatenate([signal[early:], np.zeros(early)])
   record = records.make_record(
       noise + moved, FS, P_INDEX, event=f'syn{event:06d}',
