@@ -94,6 +94,7 @@ def base_config(arg: str | None, task: str) -> ml_collections.ConfigDict:
   train.shuffle_seed = 0
   train.optimizer = 'adam'
   train.learning_rate = 1e-3
+  train.lr_schedule = 'constant'  # Or 'cosine' (to 0 over num_epochs).
   train.num_epochs = 100  # An upper bound: early stopping ends the run.
   train.patience = 5  # Epochs without a lower validation loss.
   # The pick target is its offset in seconds from the window centre. The

@@ -82,12 +82,24 @@ def make_train_step(task, config):
       train_step, loss_fn=functools.partial(task.loss, config=config))
 
 
-def make_optimizer(train_config) -> optax.GradientTransformation:
-  """Adam as in both papers, or SGD with momentum."""
+def make_optimizer(train_config,
+                   total_steps: int = 1) -> optax.GradientTransformation:
+  """Adam as in both papers, or SGD with momentum.
+
+  The learning rate is constant (`train.lr_schedule='constant'`, the
+  papers') or decays to 0 along a cosine over `total_steps` ('cosine').
+  """
+  lr = train_config.learning_rate
+  schedule = train_config.get('lr_schedule', 'constant')
+  if schedule == 'cosine':
+    lr = optax.cosine_decay_schedule(lr, max(total_steps, 1))
+  elif schedule != 'constant':
+    raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got "
+                     f'{schedule!r}.')
   if train_config.optimizer == 'adam':
-    return optax.adam(train_config.learning_rate)
+    return optax.adam(lr)
   if train_config.optimizer == 'sgd':
-    return optax.sgd(train_config.learning_rate, momentum=0.9)
+    return optax.sgd(lr, momentum=0.9)
   raise ValueError(f"optimizer must be 'adam' or 'sgd', got "
                    f'{train_config.optimizer!r}.')
 
@@ -155,16 +167,16 @@ def _write_run_info(config, workdir, datasets, mesh):
     json.dump(info, f, indent=2)
 
 
-def _initial_checkpoint_state(config, mesh):
+def _initial_checkpoint_state(config, mesh, total_steps: int = 1):
   """The model and a freshly initialised {'train', 'best'} ensemble state.
 
   This is what a checkpoint holds; a restore uses it for structure and
-  shardings.
+  shardings (`total_steps` sets the schedule, not the structure).
   """
   model = models.get_model(config.model)
   seeds = ensemble.member_seeds(config.seed, config.n_members)
   state = ensemble.create_ensemble(
-      model, make_optimizer(config.train),
+      model, make_optimizer(config.train, total_steps),
       tasks.get_task(config.task).input_shape(config), seeds, mesh)
   return model, {'train': state, 'best': _initial_best(state)}
 
@@ -240,12 +252,12 @@ def fit(config, workdir: str, datasets, batch_in_axes=None):
   task = tasks.get_task(config.task)
   _write_run_info(config, workdir, datasets, mesh)
 
-  model, ckpt_state = _initial_checkpoint_state(config, mesh)
+  steps_per_epoch = len(datasets.train) // config.train.batch_size
+  total_steps = steps_per_epoch * config.train.num_epochs
+  model, ckpt_state = _initial_checkpoint_state(config, mesh, total_steps)
   log.info('%d members of %d parameters each.', config.n_members,
            ensemble.n_params(ckpt_state['train'].params) // config.n_members)
 
-  steps_per_epoch = len(datasets.train) // config.train.batch_size
-  total_steps = steps_per_epoch * config.train.num_epochs
   iterator = input_pipeline.train_iterator(
       datasets.train, config.train.batch_size, config.train.num_epochs,
       config.train.shuffle_seed)

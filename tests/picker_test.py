@@ -41,6 +41,7 @@ def test_default_configs_follow_the_paper():
   assert (train_config.batch_size, train_config.optimizer,
           train_config.learning_rate, train_config.patience) == (
               480, 'adam', 1e-3, 5)
+  assert train_config.lr_schedule == 'constant'
   pol = polarity.get_config()
   assert pol.task == 'polarity' and pol.model.outputs == 3
   assert pol.data.kind == 'fm' and config.data.kind == 'pick'

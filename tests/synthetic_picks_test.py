@@ -262,6 +262,20 @@ def test_metadata_ranges(tiny):
   assert all(np.all(np.isfinite(r['waveform'])) for r in recs)
 
 
+@pytest.mark.parametrize('b', [1.0, 0.5, 0.0])
+def test_magnitudes_follow_gutenberg_richter(b):
+  magnitude = np.array([picks.event_source(0, e, magnitude_b=b)['magnitude']
+                        for e in range(4000)])
+  assert magnitude.min() >= 1.5 and magnitude.max() <= 5.0
+  # Truncated Gutenberg-Richter: P(M >= m) is proportional to
+  # 10^(-b m) - 10^(-b 5); b = 0 is uniform.
+  for m in (2.0, 3.0, 4.0):
+    want = ((10 ** (-b * m) - 10 ** (-b * 5)) / (10 ** (-b * 1.5)
+                                                  - 10 ** (-b * 5))
+            if b else (5 - m) / 3.5)
+    assert abs(np.mean(magnitude >= m) - want) < 0.03, (b, m)
+
+
 # ---------------------------------------------------------------- builder
 
 
@@ -291,8 +305,9 @@ def test_builder_writes_records_in_key_order(tiny):
   assert len({r['trace'] for r in recs}) == len(recs)
 
 
-def test_builder_passes_label_and_site_options(tmp_path):
-  options = dict(analyst_display=0.02, max_reverberation=0.8)
+def test_builder_passes_label_site_and_magnitude_options(tmp_path):
+  options = dict(analyst_display=0.02, max_reverberation=0.8,
+                 magnitude_b=0.0)
   builder = builder_lib.Builder(
       config=builder_lib.make_config(n_events=2, **options),
       data_dir=str(tmp_path))

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import jax
+import ml_collections
 import numpy as np
 import orbax.checkpoint as ocp
 import pytest
@@ -24,6 +25,25 @@ def _final_state(workdir):
     restored = manager.restore(step, args=ocp.args.Composite(
         state=ocp.args.StandardRestore()))
   return step, jax.tree.map(np.asarray, restored['state']['train'])
+
+
+@pytest.mark.parametrize('schedule', ['constant', 'cosine'])
+def test_learning_rate_schedule(schedule):
+  tx = train.make_optimizer(ml_collections.ConfigDict(
+      {'optimizer': 'sgd', 'learning_rate': 0.1, 'lr_schedule': schedule}),
+                            total_steps=4)
+  params = {'w': np.zeros(())}
+  state, trace, rates = tx.init(params), 0.0, []
+  for _ in range(5):
+    updates, state = tx.update({'w': np.ones(())}, state)
+    trace = 1.0 + 0.9 * trace  # SGD's momentum of a unit gradient.
+    rates.append(float(-updates['w'] / trace))
+  expected = ([0.1] * 5 if schedule == 'constant' else
+              0.05 * (1 + np.cos(np.pi * np.minimum(np.arange(5), 4) / 4)))
+  np.testing.assert_allclose(rates, expected, atol=1e-7)
+  with pytest.raises(ValueError, match='lr_schedule'):
+    train.make_optimizer(ml_collections.ConfigDict(
+        {'optimizer': 'adam', 'learning_rate': 0.1, 'lr_schedule': 'step'}))
 
 
 def test_end_to_end_writes_results(planted_run):

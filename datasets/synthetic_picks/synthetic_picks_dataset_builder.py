@@ -42,6 +42,7 @@ class SyntheticPicksConfig(tfds.core.BuilderConfig):
       `picks.load_vertical_noise`); empty for synthetic Peterson noise.
     level_range: Peterson noise level range (0 NLNM, 1 NHNM).
     magnitude_range: Gutenberg-Richter magnitudes are drawn in it.
+    magnitude_b: their b-value (0: uniform in the range).
     emergent_fraction: probability of an emergent onset.
     min_first_motion: polarity is unknown below this first motion, in
       units of the pre-P noise RMS.
@@ -58,6 +59,7 @@ class SyntheticPicksConfig(tfds.core.BuilderConfig):
   noise_files: tuple = ()
   level_range: tuple = (0.45, 0.85)
   magnitude_range: tuple = (1.5, 5.0)
+  magnitude_b: float = 1.0
   emergent_fraction: float = 0.3
   min_first_motion: float = 3.0
   analyst_k: float = 3.0
@@ -107,6 +109,7 @@ def _generator_kwargs(config: SyntheticPicksConfig, noise) -> dict:
               emergent_fraction=config.emergent_fraction,
               max_reverberation=config.max_reverberation,
               magnitude_range=config.magnitude_range,
+              magnitude_b=config.magnitude_b,
               stations_per_event=config.stations_per_event)
 
 
@@ -186,6 +189,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     for event in range(config.n_events):
       n_stations = picks.event_source(
           config.seed, event, magnitude_range=config.magnitude_range,
+          magnitude_b=config.magnitude_b,
           stations_per_event=config.stations_per_event)['n_stations']
       for station in range(n_stations):
         record = picks.station_record(

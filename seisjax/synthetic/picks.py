@@ -167,18 +167,22 @@ def _rng(*key: int) -> np.random.Generator:
 
 
 def event_source(seed: int, event: int, *,
-                 magnitude_range=(1.5, 5.0),
+                 magnitude_range=(1.5, 5.0), magnitude_b=1.0,
                  stations_per_event=(3, 8)) -> dict:
   """Magnitude, depth, mechanism, stress drop and station count of an event.
 
-  Magnitudes follow Gutenberg-Richter with b = 1 truncated to the range;
-  mechanisms are uniform random double couples (strike and rake uniform,
-  cos(dip) uniform).
+  Magnitudes follow Gutenberg-Richter with b = `magnitude_b` truncated to
+  the range (b = 0: uniform); mechanisms are uniform random double couples
+  (strike and rake uniform, cos(dip) uniform).
   """
   rng = _rng(seed, event)
   low, high = magnitude_range
   u = rng.uniform()
-  magnitude = low - np.log10(1 - u * (1 - 10.0 ** (low - high)))
+  if magnitude_b:
+    magnitude = low - np.log10(
+        1 - u * (1 - 10.0 ** (magnitude_b * (low - high)))) / magnitude_b
+  else:
+    magnitude = low + u * (high - low)
   return {'magnitude': float(magnitude),
           'depth_km': rng.uniform(2.0, 20.0),
           'strike': rng.uniform(0, 360),
