@@ -276,6 +276,29 @@ def test_magnitudes_follow_gutenberg_richter(b):
     assert abs(np.mean(magnitude >= m) - want) < 0.03, (b, m)
 
 
+def test_nucleation_phase_leads_the_main_rupture():
+  events = [picks.event_source(0, e, nucleation_fraction=0.5)
+            for e in range(2000)]
+  leads = np.array([e['nucleation_s'] for e in events])
+  assert abs(np.mean(leads > 0) - 0.5) < 0.04
+  assert leads[leads > 0].min() >= 0.05 and leads.max() <= 0.5
+  ratios = np.array([e['nucleation_ratio'] for e in events])
+  assert ratios.min() >= 0.01 and ratios.max() <= 0.3
+  # The option only adds draws: the other source parameters stay.
+  event = int(np.argmax(leads > 0))
+  plain = picks.event_source(0, event)
+  assert plain.pop('nucleation_s') == 0
+  assert {k: events[event][k] for k in plain} == plain
+  _, signal, _ = picks.station_parts(0, event, 0)
+  _, nucleated, info = picks.station_parts(0, event, 0,
+                                           nucleation_fraction=0.5)
+  lead = round(info['nucleation_s'] * picks.FS)
+  want = info['nucleation_ratio'] * signal
+  want[picks.P_INDEX + lead:] += signal[picks.P_INDEX:-lead]
+  np.testing.assert_allclose(nucleated, want)
+  assert np.all(nucleated[:picks.P_INDEX] == 0)
+
+
 # ---------------------------------------------------------------- builder
 
 
@@ -305,9 +328,9 @@ def test_builder_writes_records_in_key_order(tiny):
   assert len({r['trace'] for r in recs}) == len(recs)
 
 
-def test_builder_passes_label_site_and_magnitude_options(tmp_path):
+def test_builder_passes_label_site_and_source_options(tmp_path):
   options = dict(analyst_display=0.02, max_reverberation=0.8,
-                 magnitude_b=0.0)
+                 magnitude_b=0.0, nucleation_fraction=1.0)
   builder = builder_lib.Builder(
       config=builder_lib.make_config(n_events=2, **options),
       data_dir=str(tmp_path))

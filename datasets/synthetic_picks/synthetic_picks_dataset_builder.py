@@ -44,6 +44,8 @@ class SyntheticPicksConfig(tfds.core.BuilderConfig):
     magnitude_range: Gutenberg-Richter magnitudes are drawn in it.
     magnitude_b: their b-value (0: uniform in the range).
     emergent_fraction: probability of an emergent onset.
+    nucleation_fraction: probability that an event starts with a weak
+      nucleation phase (`picks.event_source`).
     min_first_motion: polarity is unknown below this first motion, in
       units of the pre-P noise RMS.
     analyst_k: the label is the first break above this multiple of the
@@ -61,6 +63,7 @@ class SyntheticPicksConfig(tfds.core.BuilderConfig):
   magnitude_range: tuple = (1.5, 5.0)
   magnitude_b: float = 1.0
   emergent_fraction: float = 0.3
+  nucleation_fraction: float = 0.0
   min_first_motion: float = 3.0
   analyst_k: float = 3.0
   analyst_display: float = 0.0
@@ -110,6 +113,7 @@ def _generator_kwargs(config: SyntheticPicksConfig, noise) -> dict:
               max_reverberation=config.max_reverberation,
               magnitude_range=config.magnitude_range,
               magnitude_b=config.magnitude_b,
+              nucleation_fraction=config.nucleation_fraction,
               stations_per_event=config.stations_per_event)
 
 

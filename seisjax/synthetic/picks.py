@@ -15,8 +15,9 @@ followed by a scattered coda that decays exponentially and, where it falls
 in the record, an S arrival. Emergent onsets have a stronger coda and a P
 wave train that grows over 0.1-0.5 s, so their first motion is weak.
 Optionally (`max_reverberation`) the whole signal rings in a soft surface
-layer (`reverberate`). The onset is at an integer sample and the signal is
-exactly zero before it.
+layer (`reverberate`), and (`nucleation_fraction`) a weak nucleation phase
+leads the main rupture (`event_source`). The onset is at an integer sample
+and the signal is exactly zero before it.
 Noise is Peterson-model noise (`noise.synthetic_noise`) or random pieces of
 a real vertical recording scaled to a Peterson level.
 
@@ -168,12 +169,16 @@ def _rng(*key: int) -> np.random.Generator:
 
 def event_source(seed: int, event: int, *,
                  magnitude_range=(1.5, 5.0), magnitude_b=1.0,
-                 stations_per_event=(3, 8)) -> dict:
+                 stations_per_event=(3, 8), nucleation_fraction=0.0) -> dict:
   """Magnitude, depth, mechanism, stress drop and station count of an event.
 
   Magnitudes follow Gutenberg-Richter with b = `magnitude_b` truncated to
   the range (b = 0: uniform); mechanisms are uniform random double couples
-  (strike and rake uniform, cos(dip) uniform).
+  (strike and rake uniform, cos(dip) uniform). With probability
+  `nucleation_fraction` the rupture starts with a nucleation phase
+  (Ellsworth and Beroza, 1995): `nucleation_s` (log-uniform 0.05-0.5 s)
+  before the main rupture, `nucleation_ratio` (log-uniform 0.01-0.3) as
+  strong; `nucleation_s` is 0 otherwise.
   """
   rng = _rng(seed, event)
   low, high = magnitude_range
@@ -183,7 +188,7 @@ def event_source(seed: int, event: int, *,
         1 - u * (1 - 10.0 ** (magnitude_b * (low - high)))) / magnitude_b
   else:
     magnitude = low + u * (high - low)
-  return {'magnitude': float(magnitude),
+  info = {'magnitude': float(magnitude),
           'depth_km': rng.uniform(2.0, 20.0),
           'strike': rng.uniform(0, 360),
           'dip': np.degrees(np.arccos(rng.uniform())),
@@ -191,6 +196,11 @@ def event_source(seed: int, event: int, *,
           'stress_drop_mpa': 10 ** rng.uniform(-0.5, 1.5),
           'n_stations': int(rng.integers(stations_per_event[0],
                                          stations_per_event[1] + 1))}
+  nucleation, duration, ratio = rng.uniform(size=3)  # Drawn after the rest.
+  info['nucleation_s'] = float(0.05 * 10**duration if nucleation
+                               < nucleation_fraction else 0.0)
+  info['nucleation_ratio'] = float(0.01 * 30**ratio)
+  return info
 
 
 def _band_power(level: float) -> float:
@@ -251,6 +261,12 @@ def _signal(rng, info: dict) -> np.ndarray:
     s_coda = _coda(rng, s_pulse, rng.uniform(0.5, 3.0))
     signal[P_INDEX + s_lag:] += scale * (
         s_pulse + 0.5 * np.abs(s_pulse).max() * s_coda)
+  lead = int(round(info['nucleation_s'] * FS))
+  if lead:
+    # A weak copy of the waves leads the main rupture's.
+    main = np.zeros(RAW_SAMPLES)
+    main[P_INDEX + lead:] = signal[P_INDEX:-lead]
+    signal = info['nucleation_ratio'] * signal + main
   return signal
 
 
