@@ -107,14 +107,18 @@ def make_config(**overrides) -> SyntheticPicksConfig:
   return _CONFIGS.setdefault(config.name, config)
 
 
+def _event_kwargs(config: SyntheticPicksConfig) -> dict:
+  return dict(magnitude_range=config.magnitude_range,
+              magnitude_b=config.magnitude_b,
+              nucleation_fraction=config.nucleation_fraction,
+              stations_per_event=config.stations_per_event)
+
+
 def _generator_kwargs(config: SyntheticPicksConfig, noise) -> dict:
   return dict(noise_pieces=noise or (), level_range=config.level_range,
               emergent_fraction=config.emergent_fraction,
               max_reverberation=config.max_reverberation,
-              magnitude_range=config.magnitude_range,
-              magnitude_b=config.magnitude_b,
-              nucleation_fraction=config.nucleation_fraction,
-              stations_per_event=config.stations_per_event)
+              **_event_kwargs(config))
 
 
 def station_parts(config: SyntheticPicksConfig, event: int, station: int,
@@ -192,9 +196,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     key = 0
     for event in range(config.n_events):
       n_stations = picks.event_source(
-          config.seed, event, magnitude_range=config.magnitude_range,
-          magnitude_b=config.magnitude_b,
-          stations_per_event=config.stations_per_event)['n_stations']
+          config.seed, event, **_event_kwargs(config))['n_stations']
       for station in range(n_stations):
         record = picks.station_record(
             config.seed, event, station,
