@@ -299,6 +299,22 @@ def test_nucleation_phase_leads_the_main_rupture():
   assert np.all(nucleated[:picks.P_INDEX] == 0)
 
 
+def test_relative_nucleation_grows_with_the_rupture_duration():
+  def events(**kwargs):
+    return [picks.event_source(0, e, nucleation_fraction=1.0, **kwargs)
+            for e in range(500)]
+  fixed, relative = events(), events(nucleation_relative=True)
+  durations = np.array([1 / picks.corner_frequency(e['magnitude'],
+                                                   e['stress_drop_mpa'])
+                        for e in relative])
+  leads = np.array([e['nucleation_s'] for e in relative])
+  np.testing.assert_allclose(  # The same draw, on another scale.
+      leads / durations, [e['nucleation_s'] / 0.5 for e in fixed])
+  magnitudes = np.array([e['magnitude'] for e in relative])
+  assert np.median(leads[magnitudes > 3.5]) > 10 * np.median(
+      leads[magnitudes < 2])
+
+
 # ---------------------------------------------------------------- builder
 
 
@@ -330,7 +346,8 @@ def test_builder_writes_records_in_key_order(tiny):
 
 def test_builder_passes_label_site_and_source_options(tmp_path):
   options = dict(analyst_display=0.02, max_reverberation=0.8,
-                 magnitude_b=0.0, nucleation_fraction=1.0)
+                 magnitude_b=0.0, nucleation_fraction=1.0,
+                 nucleation_relative=True)
   builder = builder_lib.Builder(
       config=builder_lib.make_config(n_events=2, **options),
       data_dir=str(tmp_path))

@@ -46,6 +46,8 @@ class SyntheticPicksConfig(tfds.core.BuilderConfig):
     emergent_fraction: probability of an emergent onset.
     nucleation_fraction: probability that an event starts with a weak
       nucleation phase (`picks.event_source`).
+    nucleation_relative: its lead scales with the rupture duration
+      instead of being 0.05-0.5 s.
     min_first_motion: polarity is unknown below this first motion, in
       units of the pre-P noise RMS.
     analyst_k: the label is the first break above this multiple of the
@@ -64,6 +66,7 @@ class SyntheticPicksConfig(tfds.core.BuilderConfig):
   magnitude_b: float = 1.0
   emergent_fraction: float = 0.3
   nucleation_fraction: float = 0.0
+  nucleation_relative: bool = False
   min_first_motion: float = 3.0
   analyst_k: float = 3.0
   analyst_display: float = 0.0
@@ -111,6 +114,7 @@ def _event_kwargs(config: SyntheticPicksConfig) -> dict:
   return dict(magnitude_range=config.magnitude_range,
               magnitude_b=config.magnitude_b,
               nucleation_fraction=config.nucleation_fraction,
+              nucleation_relative=config.nucleation_relative,
               stations_per_event=config.stations_per_event)
 
 

@@ -169,7 +169,8 @@ def _rng(*key: int) -> np.random.Generator:
 
 def event_source(seed: int, event: int, *,
                  magnitude_range=(1.5, 5.0), magnitude_b=1.0,
-                 stations_per_event=(3, 8), nucleation_fraction=0.0) -> dict:
+                 stations_per_event=(3, 8), nucleation_fraction=0.0,
+                 nucleation_relative=False) -> dict:
   """Magnitude, depth, mechanism, stress drop and station count of an event.
 
   Magnitudes follow Gutenberg-Richter with b = `magnitude_b` truncated to
@@ -178,7 +179,10 @@ def event_source(seed: int, event: int, *,
   `nucleation_fraction` the rupture starts with a nucleation phase
   (Ellsworth and Beroza, 1995): `nucleation_s` (log-uniform 0.05-0.5 s)
   before the main rupture, `nucleation_ratio` (log-uniform 0.01-0.3) as
-  strong; `nucleation_s` is 0 otherwise.
+  strong; `nucleation_s` is 0 otherwise. With `nucleation_relative` the
+  lead is instead 0.1-1 (log-uniform) times the rupture duration (1 /
+  corner frequency), so it grows with the moment as Ellsworth and Beroza
+  observed: a few ms at M1.5, up to 0.4-1.9 s at M5.
   """
   rng = _rng(seed, event)
   low, high = magnitude_range
@@ -197,8 +201,11 @@ def event_source(seed: int, event: int, *,
           'n_stations': int(rng.integers(stations_per_event[0],
                                          stations_per_event[1] + 1))}
   nucleation, duration, ratio = rng.uniform(size=3)  # Drawn after the rest.
-  info['nucleation_s'] = float(0.05 * 10**duration if nucleation
-                               < nucleation_fraction else 0.0)
+  lead = (0.1 * 10**duration / corner_frequency(
+      magnitude, info['stress_drop_mpa']) if nucleation_relative
+          else 0.05 * 10**duration)
+  info['nucleation_s'] = float(lead if nucleation < nucleation_fraction
+                               else 0.0)
   info['nucleation_ratio'] = float(0.01 * 30**ratio)
   return info
 
