@@ -182,7 +182,7 @@ def event_source(seed: int, event: int, *,
   strong; `nucleation_s` is 0 otherwise. With `nucleation_relative` the
   lead is instead 0.1-1 (log-uniform) times the rupture duration (1 /
   corner frequency), so it grows with the moment as Ellsworth and Beroza
-  observed: a few ms at M1.5, up to 0.4-1.9 s at M5.
+  observed: at most 34 ms at M1.5, 1.9 s at M5.
   """
   rng = _rng(seed, event)
   low, high = magnitude_range
