@@ -78,10 +78,10 @@ def base_config(arg: str | None, task: str) -> ml_collections.ConfigDict:
   data.generator.magnitude_b = 1.0
   # Share of events whose rupture starts with a weak nucleation phase
   # (seisjax/synthetic/picks.py; 0: none), 0.05-0.5 s ahead of it or, if
-  # relative, 0.1-1 times its duration (ms below M2, 0.1-1 s at M4). With
-  # 0.5 one `cpu` member went from 0.115 to 0.093 s on Kumamoto and from
-  # 0.034 to 0.044 s on PhaseNet; with 1.0 and relative leads, to 0.096
-  # and 0.039 s (README, picking results).
+  # relative, 0.1-1 times its duration (at most 0.06 s below M2, 0.6 s at
+  # M4). With 0.5 one `cpu` member went from 0.115 to 0.093 s on Kumamoto
+  # and from 0.034 to 0.044 s on PhaseNet; with 1.0 and relative leads, to
+  # 0.096 and 0.039 s (README, picking results).
   data.generator.nucleation_fraction = 0.0
   data.generator.nucleation_relative = False
   data.test_fraction = 0.25  # Of the events: 75/25 by event.

@@ -201,9 +201,9 @@ def event_source(seed: int, event: int, *,
           'n_stations': int(rng.integers(stations_per_event[0],
                                          stations_per_event[1] + 1))}
   nucleation, duration, ratio = rng.uniform(size=3)  # Drawn after the rest.
-  lead = (0.1 * 10**duration / corner_frequency(
-      magnitude, info['stress_drop_mpa']) if nucleation_relative
-          else 0.05 * 10**duration)
+  lead = 0.05 * 10**duration
+  if nucleation_relative:
+    lead *= 2 / corner_frequency(magnitude, info['stress_drop_mpa'])
   info['nucleation_s'] = float(lead if nucleation < nucleation_fraction
                                else 0.0)
   info['nucleation_ratio'] = float(0.01 * 30**ratio)
