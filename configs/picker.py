@@ -47,8 +47,8 @@ def base_config(arg: str | None, task: str) -> ml_collections.ConfigDict:
   pipeline.set_source(data, arg['data'], task)
   # Synthetic events, 3 to 8 records each. On 3000 events one `cpu` picker
   # reached a training MAE of 0.034 s against a validation MAE of 0.08 s; on
-  # 20000 its validation MAE fell to 0.051 s. (The paper trained on 4.5
-  # million SCSN records.)
+  # 20000 its validation MAE fell to 0.051 s. (The paper trained on
+  # millions of SCSN records.)
   data.generator.n_events = 20000
   # P is labelled at the first break above 3x the noise RMS, where analysts
   # pick; 0 labels the true onset (seisjax/synthetic/picks.py).
