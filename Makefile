@@ -7,7 +7,7 @@ CONFIG ?= configs/precursor.py:cpu
 
 .PHONY: run test figures picks bench clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
@@ -20,7 +20,7 @@ test: $(VENV)/.installed
 	$(PY) -m pytest -q tests
 
 # The paper's figures for the CPU run (trains first if needed; a finished
-# run is only re-evaluated), copied to docs/figures for the README.
+# run is only re-evaluated), copied to docs/figures for docs/precursor.md.
 figures: run
 	$(PY) -m seisjax.main --config=$(CONFIG) --workdir=$(WORKDIR) \
 	  --config.mode=analyze

@@ -25,14 +25,14 @@ import numpy as np
 import scipy.signal
 from ml_collections import config_flags
 
-from seisjax import analyze
-from seisjax import ensemble
-from seisjax import input_pipeline
-from seisjax import train
-from seisjax.analyses import common
-from seisjax.analyses import evaluators
-from seisjax.analyses import filters
-from seisjax.analyses import occlusion
+from seisjax.engine import ensemble
+from seisjax.engine import train
+from seisjax.precursor import analyze
+from seisjax.precursor import task as precursor_task
+from seisjax.precursor.analyses import common
+from seisjax.precursor.analyses import evaluators
+from seisjax.precursor.analyses import filters
+from seisjax.precursor.analyses import occlusion
 
 config_flags.DEFINE_config_file('config', 'configs/precursor.py:cpu',
                                 'Config of the trained run.')
@@ -52,8 +52,9 @@ def main(argv):
   del argv
   config = FLAGS.config
   mesh = ensemble.make_mesh(config.mesh.member, config.mesh.data)
-  datasets = input_pipeline.get_datasets(config.data, config.data.data_dir)
-  model, variables = train.load_best(config, FLAGS.workdir, mesh)
+  task = precursor_task.TASK
+  datasets = task.get_datasets(config)
+  model, variables = train.load_best(config, task, FLAGS.workdir, mesh)
   predict_fn = analyze.ensemble_predict_fn(model, variables)
   one = jax.jit(predict_fn)
   context = common.Context(predict_fn, datasets, config.data,

@@ -3,7 +3,8 @@ r"""How long building the real Japan data set takes, measured on local data.
   python bench/japan_build.py [--records=4]
 
 No machine here reaches an FDSN server, so the mocked client of the tests
-(tests/mock_fdsn.py: real TA.O18A 40 Hz noise relabelled IU.MAJO) serves
+(seisjax/precursor/mock_fdsn.py: real TA.O18A 40 Hz noise relabelled
+IU.MAJO) serves
 `--records` records of the paper's layout (10 h + 318 s, 3 channels, 40
 Hz). It times the two stages of `japan_precursor` separately: filling the
 MiniSEED cache (the server's part excluded: the mock answers instantly) and
@@ -25,13 +26,11 @@ import time
 from absl import app
 from absl import flags
 from obspy.core import event as ev
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / 'tests'))
-import mock_fdsn  # pylint: disable=g-import-not-at-top,wrong-import-position
-
-from seisjax import japan  # pylint: disable=g-import-not-at-top
-from seisjax_datasets.japan_precursor import (  # pylint: disable=g-import-not-at-top
+from seisjax_datasets.japan_precursor import (
     japan_precursor_dataset_builder as builder_lib)
+
+from seisjax.precursor import japan
+from seisjax.precursor import mock_fdsn
 
 flags.DEFINE_integer('records', 4, 'Event records to build.')
 flags.DEFINE_integer('noise_b', 100, 'Noise B windows to extrapolate to.')

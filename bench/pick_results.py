@@ -12,7 +12,7 @@ of the centre (the same windows for every method):
   - the CNN trained on the synthetic data,
   - the CNN trained on the other real set, from random weights and
     fine-tuned from the synthetic picker,
-  - every ObsPy baseline (seisjax/baselines.py),
+  - every ObsPy baseline (seisjax/picking/baselines.py),
 and polarity on the Kumamoto set (the one with first motions): the CNN
 trained on synthetic data and pk_baer. Writes `--output` (markdown, with
 this command and the machine) and each evaluation's folder under the runs.
@@ -29,13 +29,13 @@ from absl import flags
 import jax
 
 # The configs live beside bench/, at the repository root.
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from configs import picker  # pylint: disable=g-import-not-at-top,wrong-import-position
-from configs import polarity  # pylint: disable=g-import-not-at-top,wrong-import-position
-from seisjax import evaluate
-from seisjax import train
-from seisjax.picking import metrics
-from seisjax.picking import pipeline
+from configs import picker
+from configs import polarity
+from seisjax import registry
+from seisjax.engine import train
+from seisjax.picking import data as pick_data
+from seisjax.picking import evaluate
+from seisjax.picking import scoring
 
 flags.DEFINE_string('runs', 'runs', 'Folder of the training runs.')
 flags.DEFINE_string('output', 'bench/results/picks.md', 'Markdown to write.')
@@ -51,7 +51,7 @@ POLARITY_COLUMNS = ('method', 'n', 'accuracy', 'precision_up', 'recall_up',
 
 def _train(config, name):
   workdir = os.path.join(FLAGS.runs, name)
-  train.train_and_evaluate(config, workdir)
+  train.train_and_evaluate(config, workdir, registry.get_task(config.task))
   return workdir
 
 
@@ -84,9 +84,9 @@ def _rename(rows, name):
 def main(argv):
   del argv
   missing = [s for s in REAL
-             if not os.path.isdir(os.path.join(pipeline.SHARED_PICKS, s))]
+             if not os.path.isdir(os.path.join(pick_data.SHARED_PICKS, s))]
   if missing:
-    sys.exit(f'{pipeline.SHARED_PICKS} lacks {missing}: nothing to score.')
+    sys.exit(f'{pick_data.SHARED_PICKS} lacks {missing}: nothing to score.')
   synthetic = _train(picker.get_config('cpu'), 'picker_cpu')
   synthetic_pol = _train(polarity.get_config('cpu'), 'polarity_cpu')
   real = {s: _train(_real_config(picker, s), f'picker_{s}') for s in REAL}
@@ -110,7 +110,7 @@ def main(argv):
       rows[1:1] = _rename(evaluate.run(runs[other], source, baselines=(),
                                        seed=FLAGS.seed), name)
     lines += [f'## P picks: {source}', '',
-              metrics.results_markdown(rows, PICK_COLUMNS), '']
+              scoring.results_markdown(rows, PICK_COLUMNS), '']
     cnn = rows[0]['std_s']
     worst = [r['method'] for r in rows if not r['method'].startswith('CNN')
              and not cnn < r['std_s']]
@@ -120,7 +120,7 @@ def main(argv):
   rows = _rename(evaluate.run(synthetic_pol, 'kumamoto_hinet',
                               seed=FLAGS.seed), 'CNN (synthetic)')
   lines += ['## Polarity: kumamoto_hinet (U 45, D 15, K 40)', '',
-            metrics.results_markdown(rows, POLARITY_COLUMNS), '',
+            scoring.results_markdown(rows, POLARITY_COLUMNS), '',
             '## Verdict', '', *verdicts, '']
   os.makedirs(os.path.dirname(FLAGS.output) or '.', exist_ok=True)
   with open(FLAGS.output, 'w') as f:

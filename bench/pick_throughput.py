@@ -3,13 +3,14 @@ r"""Picker inference throughput: the jitted ensemble against ObsPy's ar_pick.
   python bench/pick_throughput.py                       # paper network
   python bench/pick_throughput.py --config=configs/picker.py:cpu
 
-Builds `--windows` 4 s windows from synthetic P records (seisjax.synthetic.
-picks), then times, after one compiling call, the picker ensemble of the
-config (weights as initialised: the cost does not depend on them) in
-batches of `config.train.eval_batch_size`, one jitted, vmapped call per
-batch, and `obspy.signal.trigger.ar_pick` (seisjax/baselines.py) on the very
-same windows, one at a time. Prints one JSON object: windows per second of
-each, their ratio, and the device.
+Builds `--windows` 4 s windows from synthetic P records
+(seisjax.picking.synthetic), then times, after one compiling call, the
+picker ensemble of the config (weights as initialised: the cost does not
+depend on them) in batches of `config.train.eval_batch_size`, one jitted,
+vmapped call per batch, and `obspy.signal.trigger.ar_pick`
+(seisjax/picking/baselines.py) on the very same windows, one at a time.
+Prints one JSON object: windows per second of each, their ratio, and the
+device.
 """
 
 import json
@@ -22,14 +23,13 @@ import jax
 import numpy as np
 from ml_collections import config_flags
 
-from seisjax import baselines
-from seisjax import ensemble
-from seisjax import models
-from seisjax import train
-from seisjax.picking import pipeline
+from seisjax.engine import ensemble
+from seisjax.engine import train
+from seisjax.picking import baselines
+from seisjax.picking import data as pick_data
+from seisjax.picking import picker
 from seisjax.picking import records
-from seisjax.synthetic import picks as synthetic_picks
-from seisjax.tasks import picker
+from seisjax.picking import synthetic as synthetic_picks
 
 config_flags.DEFINE_config_file('config', 'configs/picker.py',
                                 'Picker config.')
@@ -43,8 +43,9 @@ def make_windows(n: int, seed: int = 0) -> np.ndarray:
   """(n, 400) windows of synthetic records with random shifts."""
   recs = [synthetic_picks.station_record(seed, i // 5, i % 5)
           for i in range(n)]
-  columns = {f: np.asarray([r[f] for r in recs]) for f in pipeline.FIELDS}
-  return pipeline.WindowSet(pipeline.Records(**columns), 1, seed).windows()
+  columns = {f: np.asarray([r[f] for r in recs]) for f in pick_data.FIELDS}
+  return pick_data.PickWindows(pick_data.PickRecords(**columns), 1,
+                               seed).windows()
 
 
 def main(argv):
@@ -52,12 +53,13 @@ def main(argv):
   config = FLAGS.config
   windows = make_windows(FLAGS.windows)
   mesh = ensemble.make_mesh(config.mesh.member, config.mesh.data)
-  model = models.get_model(config.model)
+  task = picker.TASK
+  model = task.make_model(config)
   state = ensemble.create_ensemble(
-      model, train.make_optimizer(config.train), picker.input_shape(config),
+      model, train.make_optimizer(config.train), task.input_shape(config),
       ensemble.member_seeds(config.seed, config.n_members), mesh)
   variables = {'params': state.params, 'batch_stats': state.batch_stats}
-  predict = ensemble.jit_ensemble_predict(picker.make_predict(model), mesh)
+  predict = ensemble.jit_ensemble_predict(task.make_predict(model), mesh)
   batch = config.train.eval_batch_size
   x = records.normalize(windows)[..., None]
   n = len(x) // batch * batch

@@ -27,10 +27,9 @@ import numpy as np
 import optax
 from ml_collections import config_flags
 
-from seisjax import ensemble
-from seisjax import models
-from seisjax import train
-from seisjax.tasks import precursor
+from seisjax.engine import ensemble
+from seisjax.engine import train
+from seisjax.precursor import task as precursor_task
 
 config_flags.DEFINE_config_file('config', 'configs/precursor.py',
                                 'Precursor config.')
@@ -48,11 +47,12 @@ def peak_memory_bytes() -> dict:
 
 def time_ensemble(config, n_members: int, steps: int) -> dict:
   mesh = ensemble.make_mesh(config.mesh.member, config.mesh.data)
-  model = models.get_model(config.model)
-  shape = (config.data.window_samples, 3)
+  task = precursor_task.TASK
+  model = task.make_model(config)
+  shape = task.input_shape(config)
   state = ensemble.create_ensemble(model, optax.adam(1e-3), shape,
                                    ensemble.member_seeds(0, n_members), mesh)
-  step = ensemble.jit_ensemble_step(train.make_train_step(precursor, config),
+  step = ensemble.jit_ensemble_step(train.make_train_step(task, config),
                                     mesh)
   batch_size = config.train.batch_size
   rng = np.random.default_rng(0)

@@ -18,28 +18,24 @@ interval fractions) in the workdir:
   exp=7.1    trained on set A, verified on set B (32 events): per-event
              accuracy table and distribution (per_event_verify.*).
   exp=7.2    sets A and B pooled, 10 random event splits x 10 seeds = 100
-             training cycles (seisjax/cycles.py): cycles.csv/md/png.
+             training cycles (seisjax/precursor/cycles.py): cycles.csv/md/png.
   exp=fake   the fake-event control: exp 5.1 on records that end where no
              Mw >= 6 event follows (synthetic: no precursor, snr 0; real:
              the `fake` records of the japan_precursor builder). A sound
              pipeline scores about 50 % here.
 
 `data=synthetic` (default) runs on the embedded generator; `data=japan` on
-the real IU.MAJO records (README, "The real Japan data set"), with
-`catalogue=<csv>` (columns of seisjax/fdsn.py plus set, split, station),
-`waveforms=<MiniSEED cache or manual folder>` and `client=<FDSN name, or ''
-offline>`. On real data set A's train/test split is the catalogue's.
+the real IU.MAJO records (docs/precursor.md, "The real Japan data set"),
+with `catalogue=<csv>` (columns of seisjax/seismo/catalogue.py plus set,
+split, station), `waveforms=<MiniSEED cache or manual folder>` and
+`client=<FDSN name, or '' offline>`. On real data set A's train/test split
+is the catalogue's.
 """
-
-import os
-import sys
 
 import ml_collections
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import precursor  # pylint: disable=g-import-not-at-top,wrong-import-position
-
-from seisjax import config_args  # pylint: disable=g-import-not-at-top
+from configs import precursor
+from seisjax.engine import config_args
 
 EXPERIMENTS = ('5.1', '5.2.1', '5.2.2', '7.1', '7.2', 'fake')
 N_SET_B = 32  # Table 2.

@@ -16,12 +16,14 @@ default), `phasenet_ncedc` or `kumamoto_hinet` (the evaluation folders in
 ../shared/data/picks), `seisbench:<folder>` (any SeisBench-format folder) or
 `scsn:<folder>` (the published SCSN HDF5 files of Ross et al.).
 Any field can be overridden: `--config.train.num_epochs=3`.
+Measured results, and the experiments behind the generator settings below:
+docs/picking.md.
 """
 
 import ml_collections
 
-from seisjax import config_args
-from seisjax.picking import pipeline
+from seisjax.engine import config_args
+from seisjax.picking import data as pick_data
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
@@ -44,45 +46,31 @@ def base_config(arg: str | None, task: str) -> ml_collections.ConfigDict:
 
   config.data = data = ml_collections.ConfigDict()
   data.data_dir = ml_collections.FieldReference(None, field_type=str)
-  pipeline.set_source(data, arg['data'], task)
-  # Synthetic events, 3 to 8 records each. On 3000 events one `cpu` picker
-  # reached a training MAE of 0.034 s against a validation MAE of 0.08 s; on
-  # 20000 its validation MAE fell to 0.051 s. (The paper trained on
-  # millions of SCSN records.)
+  pick_data.set_source(data, arg['data'],
+                       'pick' if task == 'picker' else 'fm')
+  # Synthetic events, 3 to 8 records each (the paper trained on millions of
+  # SCSN records; 20000 against 3000: docs/picking.md, Experiments record).
   data.generator.n_events = 20000
   # P is labelled at the first break above 3x the noise RMS, where analysts
-  # pick; 0 labels the true onset (seisjax/synthetic/picks.py).
+  # pick; 0 labels the true onset (seisjax/picking/synthetic.py).
   data.generator.analyst_k = 3.0
-  # Peterson noise levels from the NLNM (0, quiet and borehole sites) up:
-  # the generator's default of 0.45-0.85 spans the SCSN records' SNR
-  # (median 19 dB), but the real sets are quieter (snr_db median 26 dB on
-  # PhaseNet, 50 dB on Kumamoto Hi-net); this range gives a median of 35 dB
-  # and a 95th percentile of 69 dB. With it the `cpu` ensemble's residual
-  # std went from 0.059 to 0.058 s on PhaseNet and from 0.116 to 0.107 s on
-  # Kumamoto (27 % within 0.028 s, was 17 %).
+  # Peterson noise levels from the NLNM (0) up to 0.85: the real sets are
+  # quieter than SCSN (docs/picking.md, Experiments record).
   data.generator.level_range = (0.0, 0.85)
-  # On quiet records 3x the noise RMS is invisible next to the arrival:
-  # the label is also at or after the first sample above 1 % of the P
-  # wave's peak (one pixel of a trace display 200 pixels high), and the
-  # signal rings in a soft surface layer (reflection coefficient up to
-  # 0.8, resonance 2-20 Hz), so that onsets grow over cycles as on real
-  # records. Chosen among three one-member variants by the PhaseNet score
-  # (Kumamoto held out): PhaseNet std 0.050 -> 0.034 s, Kumamoto 0.101 ->
-  # 0.115 s (either alone: 0.046 / 0.105 s and 0.056 / 0.111 s). The `cpu`
-  # ensemble went from 0.058 to 0.034 s and from 0.107 to 0.110 s.
+  # The label is also at or after the first sample above this share of the
+  # P wave's peak (docs/picking.md, Experiments record).
   data.generator.analyst_display = 0.01
+  # The signal rings in a soft surface layer with a reflection coefficient
+  # up to this, so onsets grow over cycles (docs/picking.md, as above).
   data.generator.max_reverberation = 0.8
-  # Gutenberg-Richter b of the event magnitudes (M1.5-5; 0: uniform).
-  # Kumamoto's records are M4.0-4.4; b = 0 helped there and hurt PhaseNet
-  # (README, picking results).
+  # Gutenberg-Richter b of the event magnitudes (M1.5-5; 0: uniform);
+  # docs/picking.md, Experiments record.
   data.generator.magnitude_b = 1.0
-  # Share of events whose rupture starts with a weak nucleation phase
-  # (seisjax/synthetic/picks.py; 0: none), 0.05-0.5 s ahead of it or, if
-  # relative, 0.1-1 times its duration (at most 0.06 s below M2, 0.6 s at
-  # M4). With 0.5 one `cpu` member went from 0.115 to 0.093 s on Kumamoto
-  # and from 0.034 to 0.044 s on PhaseNet; with 1.0 and relative leads, to
-  # 0.096 and 0.039 s (README, picking results).
+  # Share of events whose rupture starts with a weak nucleation phase,
+  # 0.05-0.5 s ahead of it (0: none; seisjax/picking/synthetic.py).
   data.generator.nucleation_fraction = 0.0
+  # True: the nucleation lead is 0.1-1 times the rupture duration instead
+  # (docs/picking.md, Experiments record).
   data.generator.nucleation_relative = False
   data.test_fraction = 0.25  # Of the events: 75/25 by event.
   # Validation events (early stopping) come out of the training events.
@@ -119,7 +107,8 @@ def base_config(arg: str | None, task: str) -> ml_collections.ConfigDict:
   train.log_every_steps = 20
   train.max_checkpoints = 2
 
-  # Classical pickers run on the same test windows (seisjax/baselines.py).
+  # Classical pickers run on the same test windows
+  # (seisjax/picking/baselines.py).
   config.baselines = ('sta_lta', 'recursive_sta_lta', 'ar_pick', 'pk_baer',
                       'aic')
   config.mesh = ml_collections.ConfigDict({'member': 1, 'data': -1})

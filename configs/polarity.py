@@ -12,18 +12,14 @@ windows, and writes summary.json, results.md and figures.
 
 The same network as the picker (configs/picker.py, whose arguments it takes)
 with a 3-way softmax (down, up, unknown) and cross-entropy; the classes of
-the training and validation sets are balanced by drawing each class up to
+the training and validation sets are balanced by drawing each class down to
 the size of the smallest, as in the paper. Early stopping on the validation
 loss with patience 5.
 """
 
-import os
-import sys
-
 import ml_collections
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import picker  # pylint: disable=g-import-not-at-top,wrong-import-position
+from configs import picker
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:

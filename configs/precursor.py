@@ -17,7 +17,7 @@ Any field can be overridden: `--config.train.num_epochs=3`.
 
 import ml_collections
 
-from seisjax import config_args
+from seisjax.engine import config_args
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
@@ -51,7 +51,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   data.noise_files = ()  # Real noise (e.g. TA.O18A*.SAC) instead of Peterson.
   data.sampling_rate = 40.0
   # Section 4: 36 intervals of 40000 samples, 37 windows of 16384 samples
-  # overlapping by 15374 (stride 1010); see seisjax/windowing.py.
+  # overlapping by 15374 (stride 1010); see seisjax/precursor/windowing.py.
   data.n_intervals = 36
   data.interval_samples = 40000
   data.window_samples = 16384
@@ -93,7 +93,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   train.max_checkpoints = 2
 
   # Section 6: what did the network see? Run on a trained workdir with
-  # --config.mode=analyze; each entry is an evaluator (seisjax/analyses/).
+  # --config.mode=analyze; each entry is an evaluator
+  # (seisjax/precursor/analyses/).
   # `max_windows` bounds the test windows a sweep filters (0: all of them).
   config.evals = ml_collections.ConfigDict({
       'sequential': {'type': 'sequential', 'event': 0, 'first_interval': 25},
@@ -110,11 +111,12 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
       'spectra': {'type': 'spectra', 'smooth_hz': 0.062},
   })
 
-  # Event-level permutation test of the test accuracy (seisjax/significance.py),
-  # run on a config with --config.mode=permutation: the real ensemble and
-  # `n_null` null ensembles of `members_per_null` members (0: n_members),
-  # trained `group_size` members at a time (0: n_members); `seed` draws the
-  # label flips. p cannot go below 1 / (1 + n_null).
+  # Event-level permutation test of the test accuracy
+  # (seisjax/precursor/significance.py), run on a config with
+  # --config.mode=permutation: the real ensemble and `n_null` null ensembles
+  # of `members_per_null` members (0: n_members), trained `group_size`
+  # members at a time (0: n_members); `seed` draws the label flips. p cannot
+  # go below 1 / (1 + n_null).
   config.permutation = ml_collections.ConfigDict({
       'n_null': 19, 'members_per_null': 0, 'group_size': 0, 'seed': 0})
 

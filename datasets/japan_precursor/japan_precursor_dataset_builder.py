@@ -1,7 +1,7 @@
 """TFDS builder for the real Japan precursor records (Ong et al.).
 
 One config per kind of data (`make_config(kind=...)`), all from one
-catalogue CSV (`seisjax.japan.CATALOGUE_COLUMNS`):
+catalogue CSV (`seisjax.precursor.japan.CATALOGUE_COLUMNS`):
   set_a, set_b  a record of lead_in + n_intervals * interval samples ending
                 at each event of that set that passes QC; one example per
                 (record, interval), interval 1 the earliest.
@@ -15,7 +15,8 @@ BHZ order (N/E accepted), each channel demeaned over its record; `event`
 (0-based among accepted records); `interval` (1-based). Examples are stored
 in (event, interval) order with integer keys, in split 'events'.
 
-The records are fetched, checked and rejected by `seisjax.japan.ingest`
+The records are fetched, checked and rejected by
+`seisjax.precursor.japan.ingest`
 (download through the MiniSEED cache in waveform_dir, or client_name=''
 to read waveform_dir offline as a folder of files). The metadata lists
 every accepted record and every rejected one with its stage and reasons:
@@ -53,8 +54,8 @@ import tensorflow_datasets as tfds
 
 import seisjax_datasets
 
-from seisjax import japan
-from seisjax import windowing
+from seisjax.precursor import japan
+from seisjax.precursor import windowing
 
 SPLIT = 'events'  # TFDS reserves 'all'.
 _LAYOUT = japan.Layout()
@@ -70,13 +71,13 @@ class JapanPrecursorConfig(tfds.core.BuilderConfig):
   """What to build; build instances with `make_config`.
 
   Attributes:
-    kind: one of seisjax.japan.KINDS (see the module docstring).
+    kind: one of seisjax.precursor.japan.KINDS (see the module docstring).
     catalogue: the catalogue CSV.
     waveform_dir: MiniSEED cache of the downloads (default
       <data_dir>/japan_precursor_waveforms), or offline a folder of files.
     client_name: FDSN data centre; '' reads waveform_dir offline.
     qc_dir: QC report folder; '' for <data_dir>/japan_precursor_qc/<name>.
-    The rest: the fields of seisjax.japan.Layout.
+    The rest: the fields of seisjax.precursor.japan.Layout.
   """
   kind: str = 'set_a'
   catalogue: str = ''
@@ -226,7 +227,7 @@ def make_builder(data, kind: str, data_dir: str | None = None,
       offline), sampling_rate, n_intervals, interval_samples,
       window_samples, window_stride, windows_per_interval; optionally
       n_noise_b, n_fake, noise_seed.
-    kind: one of seisjax.japan.KINDS.
+    kind: one of seisjax.precursor.japan.KINDS.
     data_dir: TFDS data directory.
     client: an FDSN client object to use instead of data.client's.
 

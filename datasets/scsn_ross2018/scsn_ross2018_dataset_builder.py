@@ -23,7 +23,7 @@ import tensorflow_datasets as tfds
 
 import seisjax_datasets
 
-from seisjax.picking import folder_builder
+from seisjax_datasets import folder_builder
 from seisjax.picking import readers
 
 SPLIT = folder_builder.SPLIT
@@ -62,7 +62,8 @@ def make_config(path: str = '', kind: str = 'fm') -> ScsnRoss2018Config:
     raise ValueError(f'kind must be one of {KINDS}, not {kind!r}.')
   path = os.path.abspath(os.path.expanduser(path)) if path else ''
   config = ScsnRoss2018Config(
-      name=f'{kind}-{seisjax_datasets.config_digest({"path": path, "kind": kind})}',
+      name=f'{kind}-'
+      f'{seisjax_datasets.config_digest({"path": path, "kind": kind})}',
       path=path, kind=kind,
       description=f'SCSN Ross et al. (2018) {kind} files in {path}.')
   return _CONFIGS.setdefault(config.name, config)

@@ -25,7 +25,7 @@ import tensorflow_datasets as tfds
 
 import seisjax_datasets
 
-from seisjax.picking import folder_builder
+from seisjax_datasets import folder_builder
 from seisjax.picking import readers
 
 SPLIT = folder_builder.SPLIT

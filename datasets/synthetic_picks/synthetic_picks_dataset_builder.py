@@ -1,4 +1,4 @@
-"""TFDS builder for synthetic P-pick records (`seisjax.synthetic.picks`).
+"""TFDS builder of synthetic P-pick records (seisjax.picking.synthetic).
 
 Each event has 3-8 stations (by default); each station gives one record in
 the layout of `seisjax.picking.records` (600 samples at 100 Hz, P at 300,
@@ -24,7 +24,7 @@ import tensorflow_datasets as tfds
 import seisjax_datasets
 
 from seisjax.picking import records
-from seisjax.synthetic import picks
+from seisjax.picking import synthetic
 
 SPLIT = 'records'
 
@@ -39,13 +39,13 @@ class SyntheticPicksConfig(tfds.core.BuilderConfig):
     seed: data set seed; record (event, station) uses (seed, event,
       station) only.
     noise_files: real vertical noise files (paths or globs for
-      `picks.load_vertical_noise`); empty for synthetic Peterson noise.
+      `synthetic.load_vertical_noise`); empty for synthetic Peterson noise.
     level_range: Peterson noise level range (0 NLNM, 1 NHNM).
     magnitude_range: Gutenberg-Richter magnitudes are drawn in it.
     magnitude_b: their b-value (0: uniform in the range).
     emergent_fraction: probability of an emergent onset.
     nucleation_fraction: probability that an event starts with a weak
-      nucleation phase (`picks.event_source`).
+      nucleation phase (`synthetic.event_source`).
     nucleation_relative: its lead scales with the rupture duration
       instead of being 0.05-0.5 s.
     min_first_motion: polarity is unknown below this first motion, in
@@ -127,20 +127,20 @@ def _generator_kwargs(config: SyntheticPicksConfig, noise) -> dict:
 
 def station_parts(config: SyntheticPicksConfig, event: int, station: int,
                   noise=None):
-  """Raw noise, signal and parameters of one record (`picks.station_parts`).
+  """Raw noise, signal and parameters of a record (`synthetic.station_parts`).
 
   Args:
     config: the builder config.
     event, station: 0-based indices.
-    noise: `picks.load_vertical_noise(config.noise_files)`, if any (loaded
-      here when needed and not given).
+    noise: `synthetic.load_vertical_noise(config.noise_files)`, if any
+      (loaded here when needed and not given).
 
   Returns:
-    (noise, signal, info) as `picks.station_parts` returns them.
+    (noise, signal, info) as `synthetic.station_parts` returns them.
   """
   if config.noise_files and noise is None:
-    noise = picks.load_vertical_noise(config.noise_files)
-  return picks.station_parts(config.seed, event, station,
+    noise = synthetic.load_vertical_noise(config.noise_files)
+  return synthetic.station_parts(config.seed, event, station,
                              **_generator_kwargs(config, noise))
 
 
@@ -181,7 +181,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             record_samples=records.RECORD_SAMPLES,
             p_sample=records.P_SAMPLE,
             polarity_names=list(records.POLARITY_NAMES),
-            snr_definition=picks.snr_db.__doc__,
+            snr_definition=synthetic.snr_db.__doc__,
         ),
         disable_shuffling=True,  # Event-major, station-minor.
     )
@@ -194,15 +194,15 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     config = self.builder_config
     noise = None
     if config.noise_files:
-      noise = picks.load_vertical_noise(config.noise_files)
+      noise = synthetic.load_vertical_noise(config.noise_files)
     kwargs = _generator_kwargs(config, noise)
     counts = np.zeros(len(records.POLARITY_NAMES), np.int64)
     key = 0
     for event in range(config.n_events):
-      n_stations = picks.event_source(
+      n_stations = synthetic.event_source(
           config.seed, event, **_event_kwargs(config))['n_stations']
       for station in range(n_stations):
-        record = picks.station_record(
+        record = synthetic.station_record(
             config.seed, event, station,
             min_first_motion=config.min_first_motion,
             analyst_k=config.analyst_k,

@@ -1,11 +1,11 @@
-"""TFDS builder for synthetic precursor records (`seisjax.synthetic`).
+"""TFDS builder of synthetic precursor records (seisjax.precursor.synthetic).
 
 Each event is a 3-component record of `n_intervals` intervals (10 h at the
 defaults) plus a lead-in, ending at the event time. It is stored as one
 example per (event, interval), in that order, so that readers get every
 interval with the `lead_in_samples` before it: the paper's 37 windows of
 16384 samples at stride 1010 span 52744 samples, more than one 40000-sample
-interval (see `seisjax/windowing.py`).
+interval (see `seisjax/precursor/windowing.py`).
 
 Build it with any parameters (no TensorFlow needed):
 
@@ -26,8 +26,8 @@ import tensorflow_datasets as tfds
 
 import seisjax_datasets
 
-from seisjax.synthetic import noise as noise_lib
-from seisjax.synthetic import precursor
+from seisjax.precursor import synthetic
+from seisjax.seismo import noise as noise_lib
 
 SPLIT = 'events'  # TFDS reserves 'all'.
 
@@ -38,7 +38,7 @@ class SyntheticPrecursorConfig(tfds.core.BuilderConfig):
 
   Attributes:
     n_events: number of event records.
-    snr: precursor SNR over the last interval (see `precursor.event_parts`);
+    snr: precursor SNR over the last interval (see `synthetic.event_parts`);
       0 is the null data set.
     seed: data set seed; event i uses the seed (seed, i).
     sampling_rate: Hz.
@@ -171,7 +171,7 @@ def event_parts(config: SyntheticPrecursorConfig, event: int, noise=None):
   """
   if config.noise_files and noise is None:
     noise = noise_lib.load_noise(config.noise_files, config.sampling_rate)
-  return precursor.event_parts(
+  return synthetic.event_parts(
       (config.seed, event),
       n_samples=config.lead_in_samples + config.n_intervals * (
           config.interval_samples),

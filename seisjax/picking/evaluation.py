@@ -14,19 +14,52 @@ same windows:
   abs_error.png, polarity.png
 """
 
-import json
 import logging
 import os
 
 import numpy as np
 
-from seisjax import baselines as baselines_lib
-from seisjax import metrics as metrics_io
-from seisjax import reports
-from seisjax.picking import metrics
+from seisjax.engine import ensemble
+from seisjax.engine import writers
+from seisjax.picking import baselines as baselines_lib
 from seisjax.picking import records
+from seisjax.picking import scoring
 
 log = logging.getLogger(__name__)
+
+
+def evaluate_test_events(config, workdir: str, datasets, predict_fn,
+                         variables, output: str) -> dict:
+  """Scores a trained run on its test events; the run's summary.
+
+  Writes `<workdir>/test/` (see `evaluate`) for the ensemble and every
+  baseline of `config.baselines` on the same windows.
+
+  Args:
+    config: the run's config.
+    workdir: the run's workdir.
+    datasets: the run's `PickDatasets`.
+    predict_fn, variables: the jitted ensemble prediction and the best
+      weights, stacked over members.
+    output: 'picks' (the picker) or 'probs' (the polarity classifier).
+  """
+  test = datasets.test
+  summary = {'task': config.task, 'dataset': datasets.dataset_name,
+             'n_test_events': len(datasets.splits['test']),
+             'n_test_windows': len(test)}
+  if len(test):
+    out = ensemble.eval_step(predict_fn, variables, test,
+                             config.train.eval_batch_size)
+    summary['results'] = evaluate(
+        test, os.path.join(workdir, 'test'), datasets.dataset_name,
+        baselines=tuple(config.baselines), **{output: out})
+    for row in summary['results']:
+      log.info('%s', ', '.join(f'{k} {v:.4g}' if isinstance(v, float)
+                               else f'{k} {v}' for k, v in row.items()))
+  else:
+    log.info('No test events (data.test_fraction=0): evaluate another set '
+             'with python -m seisjax.picking.evaluate.')
+  return summary
 
 
 def _metadata(window_set) -> dict[str, np.ndarray]:
@@ -40,7 +73,7 @@ def evaluate(window_set, outdir: str, dataset: str, *, picks=None,
   """Scores the CNN and the baselines on `window_set`; writes `outdir`.
 
   Args:
-    window_set: a `pipeline.WindowSet` (truth and metadata).
+    window_set: a `pick_data.PickWindows` (truth and metadata).
     outdir: folder for the files listed in the module docstring.
     dataset: name of the data in the tables.
     picks: (members, n) picker output in samples, or None.
@@ -63,9 +96,9 @@ def evaluate(window_set, outdir: str, dataset: str, *, picks=None,
   if picks is not None:
     pick_sets['CNN'] = picks.mean(0)
     table.update(cnn_pick=picks.mean(0), cnn_pick_std=picks.std(0))
-    rows.append(metrics.summary_row('CNN ensemble', dataset, picks.mean(0),
+    rows.append(scoring.summary_row('CNN ensemble', dataset, picks.mean(0),
                                     true_pick, sampling_rate=sampling_rate))
-    rows += [metrics.summary_row(f'CNN member {i}', dataset, p, true_pick,
+    rows += [scoring.summary_row(f'CNN member {i}', dataset, p, true_pick,
                                  sampling_rate=sampling_rate)
              for i, p in enumerate(picks)]
   if probs is not None:
@@ -83,7 +116,7 @@ def evaluate(window_set, outdir: str, dataset: str, *, picks=None,
     if picks is not None:
       pick_sets[name] = out['pick']
       table[f'{name}_pick'] = out['pick']
-      rows.append(metrics.summary_row(name, dataset, out['pick'], true_pick,
+      rows.append(scoring.summary_row(name, dataset, out['pick'], true_pick,
                                       sampling_rate=sampling_rate))
     if probs is not None and out['polarity'] is not None:
       pol_sets[name] = out['polarity']
@@ -92,18 +125,18 @@ def evaluate(window_set, outdir: str, dataset: str, *, picks=None,
   _write_tables(outdir, table, rows, pick_sets, pol_sets, true_pick, true_pol,
                 meta, sampling_rate)
   if pick_sets:
-    metrics.plot_abs_error(pick_sets, true_pick,
+    scoring.plot_abs_error(pick_sets, true_pick,
                            os.path.join(outdir, 'abs_error.png'), meta,
                            sampling_rate=sampling_rate, title=dataset)
   if pol_sets:
-    metrics.plot_polarity(pol_sets, true_pol,
+    scoring.plot_polarity(pol_sets, true_pol,
                           os.path.join(outdir, 'polarity.png'), meta,
                           title=dataset)
   return rows
 
 
 def _polarity_row(method, dataset, pred, true) -> dict:
-  stats = metrics.polarity_stats(pred, true)
+  stats = scoring.polarity_stats(pred, true)
   stats.pop('confusion')
   return {'method': method, 'dataset': dataset, **stats}
 
@@ -111,23 +144,22 @@ def _polarity_row(method, dataset, pred, true) -> dict:
 def _write_tables(outdir, table, rows, pick_sets, pol_sets, true_pick,
                   true_pol, meta, sampling_rate):
   n = len(true_pick)
-  reports.write_csv([{k: v[i] for k, v in table.items()} for i in range(n)],
+  writers.write_csv([{k: v[i] for k, v in table.items()} for i in range(n)],
                     os.path.join(outdir, 'windows.csv'))
   for key, values in meta.items():
-    edges = metrics.DEFAULT_EDGES[key]
+    edges = scoring.DEFAULT_EDGES[key]
     binned = []
     for name, pred in pick_sets.items():
       err = np.abs(pred - true_pick) / sampling_rate
       binned += [{'method': name, **r}
-                 for r in metrics.binned_abs_error(err, values, edges)]
+                 for r in scoring.binned_abs_error(err, values, edges)]
     if binned:
-      reports.write_csv(binned,
+      writers.write_csv(binned,
                         os.path.join(outdir, f'abs_error_vs_{key}.csv'))
     binned = [{'method': name, **r} for name, pred in pol_sets.items()
-              for r in metrics.binned_polarity(pred, true_pol, values, edges)]
+              for r in scoring.binned_polarity(pred, true_pol, values, edges)]
     if binned:
-      reports.write_csv(binned, os.path.join(outdir, f'polarity_vs_{key}.csv'))
-  with open(os.path.join(outdir, 'results.json'), 'w') as f:
-    json.dump(metrics_io.to_json(rows), f, indent=2)
+      writers.write_csv(binned, os.path.join(outdir, f'polarity_vs_{key}.csv'))
+  writers.write_json(rows, os.path.join(outdir, 'results.json'))
   with open(os.path.join(outdir, 'results.md'), 'w') as f:
-    f.write(metrics.results_markdown(rows) + '\n')
+    f.write(scoring.results_markdown(rows) + '\n')

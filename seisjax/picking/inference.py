@@ -4,7 +4,8 @@
   picks = ensemble(windows)  # (members, n) samples from each window start
 
 Any ensemble size loads: the config saved with the run says how many
-members there are; the best weights of each (by validation loss) are used.
+members there are; the best weights of each (by validation loss) are read
+from the last checkpoint, without the optimiser's state.
 """
 
 import json
@@ -13,11 +14,13 @@ import os
 import ml_collections
 import numpy as np
 
-from seisjax import ensemble as ensemble_lib
-from seisjax import input_pipeline
-from seisjax import tasks
-from seisjax import train
+from seisjax.engine import ensemble as ensemble_lib
+from seisjax.engine import train
+from seisjax.picking import picker
+from seisjax.picking import polarity
 from seisjax.picking import records
+
+TASKS = {task.name: task for task in (picker.TASK, polarity.TASK)}
 
 
 def _tuples(value):
@@ -39,30 +42,22 @@ def load_config(workdir: str) -> ml_collections.ConfigDict:
     return ml_collections.ConfigDict(_tuples(json.load(f)))
 
 
-class _Windows(list):
-  """Arrays as the {'x': ...} items `ensemble.eval_step` batches."""
-
-  def __init__(self, x):
-    super().__init__({'x': w} for w in x)
-
-  def batches(self, batch_size):
-    return input_pipeline.padded_batches(self, batch_size)
-
-
 class Ensemble:
   """Calls every member on windows; see `__call__`."""
 
   def __init__(self, config, workdir: str):
-    if config.task not in ('picker', 'polarity'):
+    if config.task not in TASKS:
       raise ValueError(f'A {config.task!r} run is not a picker or polarity '
                        'model.')
     self.config = config
     self.task = config.task
+    task = TASKS[config.task]
+    self.output = task.output
     mesh = ensemble_lib.make_mesh(config.mesh.member, config.mesh.data)
-    model, self.variables = train.load_best(config, workdir, mesh)
+    model, self.variables = train.load_best(config, task, workdir, mesh)
     self.n_members = config.n_members
     self._predict = ensemble_lib.jit_ensemble_predict(
-        tasks.get_task(config.task).make_predict(model), mesh)
+        task.make_predict(model), mesh)
 
   def __call__(self, windows: np.ndarray) -> np.ndarray:
     """Every member's output on `windows`.
@@ -81,10 +76,10 @@ class Ensemble:
       raise ValueError(f'Expected windows of shape (n, '
                        f'{records.WINDOW_SAMPLES}), got {windows.shape}.')
     if not len(windows):
-      shape = (self.n_members, 0) + ((3,) if self.task == 'polarity' else ())
+      shape = (self.n_members, 0) + ((3,) if self.output == 'probs' else ())
       return np.zeros(shape, np.float32)
-    source = _Windows(records.normalize(windows)[..., None])
-    return ensemble_lib.eval_step(self._predict, self.variables, source,
+    return ensemble_lib.eval_step(self._predict, self.variables,
+                                  records.normalize(windows)[..., None],
                                   self.config.train.eval_batch_size)
 
 

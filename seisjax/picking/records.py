@@ -2,8 +2,8 @@
 
 Ross et al. (2018) preprocessing, applied to the whole trace a source gives
 before a record is cut from it: vertical component, linear detrend, resample
-to 100 Hz, causal Butterworth band-pass 1-20 Hz (ObsPy's `bandpass` with 4 corners,
-not zero-phase; designed once here as `SOS`).
+to 100 Hz, causal Butterworth band-pass 1-20 Hz (ObsPy's `bandpass` with 4
+corners, not zero-phase; designed once here as `SOS`).
 
 A record is RECORD_SAMPLES = 600 samples (6 s) with the P onset at
 P_SAMPLE = 300, the layout of the published SCSN files. Training and

@@ -1,1 +1,0 @@
-"""Synthetic seismograms: background noise and planted precursors."""
