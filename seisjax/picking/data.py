@@ -64,14 +64,14 @@ def set_source(data, source: str, kind: str = 'pick') -> None:
   if kind not in ('pick', 'fm'):
     raise ValueError(f"kind must be 'pick' or 'fm', got {kind!r}.")
   data.kind = kind
-  kind, _, path = str(source).partition(':')
-  if kind == 'synthetic_picks':
+  name, _, path = str(source).partition(':')
+  if name == 'synthetic_picks':
     data.name = 'synthetic_picks'
-  elif kind in ('phasenet_ncedc', 'kumamoto_hinet'):
-    data.name, data.reader = 'seisbench', kind
-    data.path = path or os.path.join(SHARED_PICKS, kind)
-  elif kind in ('seisbench', 'scsn') and path:
-    data.name = 'seisbench' if kind == 'seisbench' else 'scsn_ross2018'
+  elif name in ('phasenet_ncedc', 'kumamoto_hinet'):
+    data.name, data.reader = 'seisbench', name
+    data.path = path or os.path.join(SHARED_PICKS, name)
+  elif name in ('seisbench', 'scsn') and path:
+    data.name = 'seisbench' if name == 'seisbench' else 'scsn_ross2018'
     data.path = path
   else:
     raise ValueError(f'Unknown data source {source!r}: use synthetic_picks, '

@@ -8,11 +8,10 @@ validation cross-entropy.
 """
 
 import jax
-import jax.numpy as jnp
 import numpy as np
-import optax
 
 from seisjax.engine import ensemble
+from seisjax.engine import losses
 from seisjax.picking import data as pick_data
 from seisjax.picking import evaluation
 from seisjax.picking import model as model_lib
@@ -38,10 +37,7 @@ class PolarityTask:
   def loss(self, logits, batch, config):
     """Softmax cross-entropy on the polarity codes; also the accuracy."""
     del config  # Nothing to configure.
-    value = optax.softmax_cross_entropy_with_integer_labels(
-        logits, batch['label']).mean()
-    correct = jnp.argmax(logits, -1) == batch['label']
-    return value, {'accuracy': jnp.mean(correct)}
+    return losses.classification(logits, batch['label'])
 
   def make_predict(self, model):
     def predict(variables, x):

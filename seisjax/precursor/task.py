@@ -10,11 +10,10 @@ tables and figures at the end (report.py).
 import logging
 
 import jax
-import jax.numpy as jnp
 import numpy as np
-import optax
 
 from seisjax.engine import ensemble
+from seisjax.engine import losses
 from seisjax.precursor import data
 from seisjax.precursor import model as model_lib
 from seisjax.precursor import report
@@ -57,10 +56,7 @@ class PrecursorTask:
   def loss(self, logits, batch, config):
     """Softmax cross-entropy on the noise (0) / precursor (1) labels."""
     del config  # Nothing to configure.
-    value = optax.softmax_cross_entropy_with_integer_labels(
-        logits, batch['label']).mean()
-    correct = jnp.argmax(logits, -1) == batch['label']
-    return value, {'accuracy': jnp.mean(correct)}
+    return losses.classification(logits, batch['label'])
 
   def make_predict(self, model):
     def predict(variables, x):

@@ -10,12 +10,11 @@ import dataclasses
 
 import flax.linen as nn
 import jax
-import jax.numpy as jnp
 import ml_collections
 import numpy as np
-import optax
 
 from seisjax.engine import ensemble
+from seisjax.engine import losses
 
 SHAPE = (32, 2)
 
@@ -84,10 +83,7 @@ class ToyTask:
 
   def loss(self, logits, batch, config):
     del config
-    value = optax.softmax_cross_entropy_with_integer_labels(
-        logits, batch['label']).mean()
-    return value, {'accuracy': jnp.mean(jnp.argmax(logits, -1)
-                                        == batch['label'])}
+    return losses.classification(logits, batch['label'])
 
   def make_predict(self, model):
     def predict(variables, x):
