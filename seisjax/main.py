@@ -9,45 +9,37 @@ r"""Entry point: trains and evaluates a config in a workdir, or analyses it.
 (seisjax/registry.py): 'train' for every task; for the precursor task also
 'analyze', 'permutation' and 'cycles'. Fields can be overridden
 (`--config.train.num_epochs=3`); unknown fields are an error. Rerunning
-with the same workdir resumes from the last checkpoint.
+with the same workdir resumes from the last checkpoint; a rerun with a
+config that is not the same run is refused (seisjax/engine/workdir.py).
 """
 
 import logging
-import sys
 
 from absl import app
 from absl import flags
-from absl import logging as absl_logging
 import jax
 from ml_collections import config_flags
 
 from seisjax import registry
-from seisjax.engine import train
+from seisjax.engine import cli as cli_lib
 
 FLAGS = flags.FLAGS
+# Not __name__: run as `python -m`, this module is '__main__'.
+log = logging.getLogger('seisjax.main')
 flags.DEFINE_string('workdir', None, 'Where checkpoints, metrics and '
                     'results go.', required=True)
+flags.DEFINE_bool('debug', False, 'Show the traceback of every error.')
 config_flags.DEFINE_config_file('config', None, 'Config file, with an '
                                 'optional ":arg" suffix.', lock_config=True)
 
 
+@cli_lib.reports_errors('seisjax-train', debug=lambda: FLAGS.debug)
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  # Our progress at INFO; the libraries' (Orbax, TFDS) only from WARNING.
-  absl_logging.set_verbosity(absl_logging.WARNING)
-  logging.getLogger('seisjax').setLevel(logging.INFO)
-  logging.getLogger('seisjax').info(
-      'Process %d of %d.', jax.process_index(), jax.process_count())
-  try:
-    run = registry.get_mode(FLAGS.config)
-  except ValueError as e:
-    raise app.UsageError(str(e)) from e
-  try:
-    run(FLAGS.config, FLAGS.workdir)
-  except (train.Interrupted, FloatingPointError, FileNotFoundError) as e:
-    logging.error('%s', e)
-    sys.exit(1)
+  cli_lib.setup_logging()
+  log.info('Process %d of %d.', jax.process_index(), jax.process_count())
+  registry.get_mode(FLAGS.config)(FLAGS.config, FLAGS.workdir)
 
 
 def cli():

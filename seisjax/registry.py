@@ -37,11 +37,20 @@ def get_task(name: str) -> task_lib.Task:
 
 
 def get_mode(config) -> Callable[[object, str], object]:
-  """`(config, workdir) -> result` of `config.mode` for `config.task`."""
+  """`(config, workdir) -> result` of `config.mode` for `config.task`.
+
+  Every mode first checks the config and that the workdir holds this run
+  (or none), and holds the workdir's lock while it runs
+  (`seisjax.engine.train.open_run`).
+  """
   task = get_task(config.task)
   modes = {'train': functools.partial(train.train_and_evaluate, task=task),
            **EXTRA_MODES.get(task.name, {})}
   if config.mode not in modes:
     raise ValueError(f'Unknown mode {config.mode!r} for task {task.name!r}; '
                      f'known: {sorted(modes)}.')
-  return modes[config.mode]
+
+  def run(config, workdir: str):
+    with train.open_run(config, workdir, task):
+      return modes[config.mode](config, workdir)
+  return run

@@ -52,9 +52,20 @@ class Task(Protocol):
       is redrawn every epoch, ('dropout', 'step') every step. Stream i
       (from 1) of member m is folded from m's key with i, then with the
       epoch or step, so adding a stream at the end changes no other.
+    continuing_fields: config fields (dotted; a prefix covers its subtree)
+      whose change in a rerun continues the same run, e.g. evaluation-only
+      settings; besides the engine's (`seisjax.engine.workdir.CONTINUING`).
+      Any other change is refused in an existing workdir.
   """
   name: str
   rng_streams: tuple[tuple[str, str], ...]
+  continuing_fields: tuple[str, ...]
+
+  def check_config(self, config) -> None:
+    """Raises `validation.ConfigError` naming any impossible field.
+
+    Called before any work; the engine checks its own fields itself.
+    """
 
   def get_datasets(self, config) -> Datasets:
     """Builds the data if needed and reads every split of `config.data`."""

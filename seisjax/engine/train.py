@@ -30,6 +30,8 @@ import optax
 from seisjax.engine import checkpointing
 from seisjax.engine import data
 from seisjax.engine import ensemble
+from seisjax.engine import validation
+from seisjax.engine import workdir as workdir_lib
 from seisjax.engine import writers
 
 log = logging.getLogger(__name__)
@@ -171,8 +173,8 @@ def _stop_on_signals():
 
 
 def _write_run_info(config, workdir, datasets, mesh):
-  with open(os.path.join(workdir, 'config.json'), 'w') as f:
-    f.write(config.to_json_best_effort(indent=2))
+  writers.write_text(config.to_json_best_effort(indent=2),
+                     os.path.join(workdir, 'config.json'))
   writers.write_json(
       {'dataset': datasets.dataset_name,
        'dataset_version': datasets.dataset_version,
@@ -241,6 +243,24 @@ def _init_from(config, task, mesh, ckpt_state):
   return {'train': state, 'best': _initial_best(state)}
 
 
+def check_config(config, task) -> None:
+  """Refuses impossible settings before any work (engine's and task's)."""
+  validation.check_engine_fields(config)
+  task.check_config(config)
+
+
+@contextlib.contextmanager
+def open_run(config, workdir: str, task):
+  """Checks `config`, locks `workdir` and checks it holds this run.
+
+  Nothing in the workdir changes before all three pass
+  (`seisjax.engine.workdir`).
+  """
+  check_config(config, task)
+  with workdir_lib.open_run(config, workdir, task.continuing_fields):
+    yield
+
+
 def train_and_evaluate(config, workdir: str, task) -> dict:
   """Trains the ensemble of `config` in `workdir` and returns the summary.
 
@@ -253,11 +273,12 @@ def train_and_evaluate(config, workdir: str, task) -> dict:
     The task's summary with the best epoch of each member, as written to
     `<workdir>/summary.json`.
   """
-  datasets = task.get_datasets(config)
-  predict_fn, variables, best_epoch = fit(config, workdir, task, datasets)
-  summary = task.evaluate(config, workdir, datasets, predict_fn, variables)
-  summary['best_epoch'] = best_epoch.tolist()
-  writers.write_json(summary, os.path.join(workdir, 'summary.json'))
+  with open_run(config, workdir, task):
+    datasets = task.get_datasets(config)
+    predict_fn, variables, best_epoch = fit(config, workdir, task, datasets)
+    summary = task.evaluate(config, workdir, datasets, predict_fn, variables)
+    summary['best_epoch'] = best_epoch.tolist()
+    writers.write_json(summary, os.path.join(workdir, 'summary.json'))
   return summary
 
 
@@ -278,13 +299,20 @@ def fit(config, workdir: str, task, datasets, batch_in_axes=None):
     the best weights of every member ({'params', 'batch_stats'} stacked over
     members) and the epoch at which each member reached them, (members,).
   """
-  os.makedirs(workdir, exist_ok=True)
+  with open_run(config, workdir, task):
+    return _fit(config, workdir, task, datasets, batch_in_axes)
+
+
+def _fit(config, workdir, task, datasets, batch_in_axes):
   mesh = ensemble.make_mesh(config.mesh.member, config.mesh.data)
   ensemble.check_batch(config.train.batch_size, mesh)
   ensemble.check_batch(config.train.eval_batch_size, mesh)
-  _write_run_info(config, workdir, datasets, mesh)
-
   steps_per_epoch = len(datasets.train) // config.train.batch_size
+  if not steps_per_epoch:
+    raise validation.ConfigError(
+        f'config.train.batch_size ({config.train.batch_size}) is larger than '
+        f'the training set ({len(datasets.train)} windows): no step would '
+        'train. Lower it, or train on more data.')
   total_steps = steps_per_epoch * config.train.num_epochs
   model, ckpt_state = _initial_checkpoint_state(config, task, mesh,
                                                 total_steps)
@@ -302,11 +330,14 @@ def fit(config, workdir: str, task, datasets, batch_in_axes=None):
     ckpt_state = checkpointer.restore(start, ckpt_state, iterator)
   elif config.get('init_from'):
     ckpt_state = _init_from(config, task, mesh, ckpt_state)
+  # Written once the run is known to be valid and its state restored.
+  _write_run_info(config, workdir, datasets, mesh)
+  writer = writers.MetricWriter(workdir)
+  writer.drop_after(start)  # Lines of steps the checkpoint does not hold.
 
   step_fn = ensemble.jit_ensemble_step(make_train_step(task, config), mesh,
                                        batch_in_axes=batch_in_axes)
   predict_fn = ensemble.jit_ensemble_predict(task.make_predict(model), mesh)
-  writer = writers.MetricWriter(workdir)
   progress = writers.Progress(total_steps, config.train.batch_size)
   pending = []  # Metrics of steps not yet checked, kept on device.
 
@@ -317,10 +348,12 @@ def fit(config, workdir: str, task, datasets, batch_in_axes=None):
     if not np.all(np.isfinite(loss)):
       checkpointer.wait()
       bad = np.where(~np.all(np.isfinite(loss), axis=0))[0].tolist()
+      last = checkpointer.latest_step()
+      kept = (f'The last good checkpoint (step {last}) is in {workdir}'
+              if last else f'No checkpoint was saved in {workdir} yet')
       raise FloatingPointError(
-          f'Non-finite loss by step {step} in members {bad}. The last good '
-          f'checkpoint (step {checkpointer.latest_step()}) is in {workdir}; '
-          'lower the learning rate or check the data.')
+          f'Non-finite loss by step {step} in members {bad}. {kept}; lower '
+          'the learning rate or check the data.')
     scalars = {f'train_{k}': v.mean(0) for k, v in stacked.items()}
     writer.write_scalars(step, scalars)
     log.info('%s | %s', progress.line(step), ' '.join(

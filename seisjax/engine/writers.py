@@ -1,11 +1,16 @@
-"""What a run writes: metric lines, progress lines, CSV and JSON files.
+"""What a run writes: metric lines, progress lines, CSV, JSON, figures.
 
 `MetricWriter.write_scalars(step, scalars)` appends one JSON line to
 `metrics.jsonl`; `Progress` prints step rate, throughput and ETA;
-`write_csv` and `write_json` write the tables and summaries of every study
-with numpy values made plain (nan becomes empty or null).
+`write_csv`, `write_json`, `write_text` and `save_figure` write the tables,
+summaries and figures of every study, with numpy values made plain (nan
+becomes empty or null). Every file is written whole or not at all: to a
+temporary file beside it, renamed over it once complete (`atomic_path`), so
+an interrupted or failed write never leaves a half file or destroys the
+previous one.
 """
 
+import contextlib
 import csv
 import json
 import math
@@ -36,21 +41,54 @@ def json_value(x):
   return x
 
 
-def write_json(value, path) -> None:
+@contextlib.contextmanager
+def atomic_path(path):
+  """A temporary path beside `path`, renamed onto it if the block succeeds.
+
+  The temporary name keeps the file's extension (for writers that infer the
+  format from it) and is hidden; it is removed if the block fails.
+  """
+  folder, name = os.path.split(os.path.abspath(path))
+  tmp = os.path.join(folder, f'.tmp-{os.getpid()}-{name}')
+  try:
+    yield tmp
+    os.replace(tmp, path)
+  finally:
+    with contextlib.suppress(FileNotFoundError):
+      os.remove(tmp)
+
+
+def write_text(text: str, path) -> None:
+  """Writes `text` to `path`, whole or not at all."""
+  with atomic_path(path) as tmp, open(tmp, 'w') as f:
+    f.write(text)
+
+
+def write_json(value, path, **kwargs) -> None:
   """Writes `value` (numpy values allowed) as indented JSON."""
-  with open(path, 'w') as f:
-    json.dump(to_json(value), f, indent=2)
+  write_text(json.dumps(to_json(value), indent=2, **kwargs) + '\n', path)
 
 
-def write_csv(rows: Sequence[dict[str, Any]], path) -> None:
-  """Writes rows with the same keys as a CSV file; None and nan are empty.
+def save_figure(fig, path, dpi: int = 120) -> None:
+  """Saves a matplotlib Figure to `path` (format from its extension)."""
+  with atomic_path(path) as tmp:
+    fig.savefig(tmp, dpi=dpi)
+
+
+def write_csv(rows: Sequence[dict[str, Any]], path,
+              columns: Sequence[str] | None = None) -> None:
+  """Writes rows as a CSV file; None and nan are empty.
 
   Args:
-    rows: the table, one dict per row; the first row's keys are the header.
+    rows: the table, one dict per row.
     path: file to write.
+    columns: the header, in order (other keys of the rows are left out);
+      by default the first row's keys.
   """
-  with open(path, 'w', newline='') as f:
-    writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else [])
+  if columns is None:
+    columns = list(rows[0]) if rows else []
+  with atomic_path(path) as tmp, open(tmp, 'w', newline='') as f:
+    writer = csv.DictWriter(f, fieldnames=columns, extrasaction='ignore')
     writer.writeheader()
     writer.writerows({k: json_value(v) for k, v in r.items()} for r in rows)
 
@@ -70,6 +108,20 @@ class MetricWriter:
   def write_scalars(self, step: int, scalars: dict) -> None:
     with open(self.path, 'a') as f:
       f.write(json.dumps({'step': int(step), **to_json(scalars)}) + '\n')
+
+  def drop_after(self, step: int) -> None:
+    """Removes the lines of steps after `step` (a resumed run rewrites them).
+
+    A run interrupted between checkpoints logged steps that its resumption
+    trains again; without this they would appear twice.
+    """
+    if not os.path.exists(self.path):
+      return
+    with open(self.path) as f:
+      lines = f.readlines()
+    kept = [line for line in lines if json.loads(line)['step'] <= step]
+    if len(kept) < len(lines):
+      write_text(''.join(kept), self.path)
 
 
 def format_seconds(seconds: float) -> str:

@@ -14,17 +14,20 @@ import os
 
 import ml_collections
 import numpy as np
+import seisjax_datasets
 from seisjax_datasets.scsn_ross2018 import scsn_ross2018_dataset_builder
 from seisjax_datasets.seisbench import seisbench_dataset_builder
 from seisjax_datasets.synthetic_picks import synthetic_picks_dataset_builder
 
 from seisjax import seismo
+from seisjax.engine import validation
 from seisjax.picking import records
 
 # ../shared/data/picks beside the repository: the evaluation sets.
 SHARED_PICKS = str(seismo.SHARED_DATA / 'picks')
 FIELDS = ('waveform', 'p_sample', 'polarity', 'event', 'trace',
           *records.METADATA)
+_BUILDERS = ('synthetic_picks', 'scsn_ross2018', 'seisbench')
 
 
 @dataclasses.dataclass
@@ -79,6 +82,42 @@ def set_source(data, source: str, kind: str = 'pick') -> None:
                      'scsn:<folder>.')
 
 
+def check_config(config) -> None:
+  """Refuses `config.data` settings that cannot make a meaningful run.
+
+  Raises:
+    validation.ConfigError: naming the field and what it allows.
+  """
+  require = validation.require
+  require(config, 'data.name', validation.one_of(*_BUILDERS),
+          f'one of {_BUILDERS}')
+  for field in ('test_fraction', 'val_fraction'):
+    require(config, f'data.{field}', validation.number(0.0, 1.0),
+            'a fraction in [0, 1)')
+  require(config, 'data.val_fraction', lambda v: v < 1 - config.data.
+          test_fraction, 'below 1 - data.test_fraction, so that training '
+          'events are left')
+  require(config, 'data.train_copies', validation.integer(1),
+          'an integer >= 1')
+  for field in ('split_seed', 'shift_seed'):
+    require(config, f'data.{field}', validation.integer(0),
+            'an integer >= 0')
+  if config.data.name == 'synthetic_picks':
+    require(config, 'data.generator.n_events', validation.integer(1),
+            'an integer >= 1')
+    # At most 8 stations per event (the generator's default), 600 float32
+    # samples and about 100 bytes of metadata per record.
+    most = config.data.generator.n_events * max(
+        config.data.generator.get('stations_per_event', (3, 8))) * 2500
+    limit = seisjax_datasets.MAX_SPLIT_BYTES
+    if most > limit:
+      raise validation.ConfigError(
+          f'config.data.generator.n_events={config.data.generator.n_events} '
+          f'could make {most / 1e9:.1f} GB of records in one TFDS split; '
+          f'TFDS builds a split over {limit / 1e9:.1f} GB only with '
+          'TensorFlow, which seisjax does not install. Use fewer events.')
+
+
 def source_builder(data, data_dir: str | None = None):
   """The TFDS builder of `config.data` (not yet prepared)."""
   if data.name == 'synthetic_picks':
@@ -92,15 +131,15 @@ def source_builder(data, data_dir: str | None = None):
     config = lib.make_config(path=data.path, reader=data.reader)
   else:
     raise ValueError(f'Unknown picking dataset {data.name!r}; known: '
-                     "'synthetic_picks', 'scsn_ross2018', 'seisbench'.")
+                     f'{_BUILDERS}.')
   return lib.Builder(config=config, data_dir=data_dir)
 
 
 def load_records(data, data_dir: str | None = None):
   """Builds the data set if needed; returns (PickRecords, builder)."""
   builder = source_builder(data, data_dir)
-  builder.download_and_prepare()
-  source = builder.as_data_source(split='records')
+  seisjax_datasets.prepare(builder)
+  source = seisjax_datasets.open_split(builder, 'records')
   rows = [source[i] for i in range(len(source))]
   if not rows:
     raise ValueError(f'{builder.name}/{builder.builder_config.name} has no '

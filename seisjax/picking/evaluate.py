@@ -14,12 +14,12 @@ offset within +-0.5 s of the centre (`--seed`). Writes
 and figures: see seisjax/picking/evaluation.py) and prints the table.
 """
 
-import logging
 import os
 
 from absl import app
 from absl import flags
 
+from seisjax.engine import cli as cli_lib
 from seisjax.picking import data as pick_data
 from seisjax.picking import evaluation
 from seisjax.picking import inference
@@ -54,10 +54,11 @@ def run(workdir: str, data: str = 'test', baselines=None, seed: int = 0,
                       else baselines), **{ensemble.output: out})
 
 
+@cli_lib.reports_errors('seisjax-evaluate', debug=lambda: FLAGS.debug)
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  logging.getLogger('seisjax').setLevel(logging.INFO)
+  cli_lib.setup_logging()
   rows = run(FLAGS.workdir, FLAGS.data, FLAGS.baselines, FLAGS.seed,
              FLAGS.output)
   print(scoring.results_markdown(rows))
@@ -75,6 +76,7 @@ def cli():
   flags.DEFINE_integer('seed', 0, 'Seed of the window shifts.')
   flags.DEFINE_string('output', None, 'Output folder (default '
                       '<workdir>/eval_<data>).')
+  flags.DEFINE_bool('debug', False, 'Show the traceback of every error.')
   app.run(main)
 
 

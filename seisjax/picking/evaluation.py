@@ -85,9 +85,14 @@ def evaluate(window_set, outdir: str, dataset: str, *, picks=None,
     The rows of results.md (the CNN ensemble first, then each member, then
     the baselines).
   """
-  os.makedirs(outdir, exist_ok=True)
   true_pick = window_set.picks.astype(np.float64)
   true_pol = window_set.per_window(window_set.records.polarity)
+  if probs is not None and np.all(true_pol == records.UNKNOWN):
+    raise ValueError(
+        f'{dataset} labels no first motion (every record is unknown): a '
+        'polarity evaluation would score the classifier against nothing. '
+        'Evaluate it on a set with polarity labels, e.g. kumamoto_hinet.')
+  os.makedirs(outdir, exist_ok=True)
   meta = _metadata(window_set)
   table = {'trace': window_set.per_window(window_set.records.trace),
            'event': window_set.per_window(window_set.records.event),
@@ -161,5 +166,5 @@ def _write_tables(outdir, table, rows, pick_sets, pol_sets, true_pick,
     if binned:
       writers.write_csv(binned, os.path.join(outdir, f'polarity_vs_{key}.csv'))
   writers.write_json(rows, os.path.join(outdir, 'results.json'))
-  with open(os.path.join(outdir, 'results.md'), 'w') as f:
-    f.write(scoring.results_markdown(rows) + '\n')
+  writers.write_text(scoring.results_markdown(rows) + '\n',
+                     os.path.join(outdir, 'results.md'))

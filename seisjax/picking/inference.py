@@ -5,10 +5,12 @@
 
 Any ensemble size loads: the config saved with the run says how many
 members there are; the best weights of each (by validation loss) are read
-from the last checkpoint, without the optimiser's state.
+from the last checkpoint, without the optimiser's state. A run whose
+training did not finish loads with a warning.
 """
 
 import json
+import logging
 import os
 
 import ml_collections
@@ -20,6 +22,7 @@ from seisjax.picking import picker
 from seisjax.picking import polarity
 from seisjax.picking import records
 
+log = logging.getLogger(__name__)
 TASKS = {task.name: task for task in (picker.TASK, polarity.TASK)}
 
 
@@ -55,6 +58,11 @@ class Ensemble:
     self.output = task.output
     mesh = ensemble_lib.make_mesh(config.mesh.member, config.mesh.data)
     model, self.variables = train.load_best(config, task, workdir, mesh)
+    if not os.path.exists(os.path.join(workdir, 'summary.json')):
+      log.warning(
+          'The training in %s did not finish (it has no summary.json): this '
+          '%s ensemble has the best weights of the epochs it trained. Run '
+          'its training command again to finish it.', workdir, self.task)
     self.n_members = config.n_members
     self._predict = ensemble_lib.jit_ensemble_predict(
         task.make_predict(model), mesh)

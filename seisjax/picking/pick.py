@@ -7,24 +7,50 @@ r"""Picks P arrivals and polarities in MiniSEED / SAC files, writes QuakeML.
 
 `--input` takes files, globs (quote them) or folders, comma-separated. A
 file or glob match that ObsPy cannot read is an error; in a folder such
-files (READMEs, StationXML) are skipped with a warning. Prints one line per
+files (READMEs, StationXML) are skipped with a warning. Before any work the
+output is checked: it must not be one of the inputs, its folder must exist
+and be writable; it is written whole or not at all. Prints one line per
 pick and the count. The picking itself is `seisjax.picking.stream.pick`.
 """
 
 import glob
 import logging
 import os
-import sys
 
 from absl import app
 from absl import flags
 import obspy
 
+from seisjax.engine import cli as cli_lib
 from seisjax.picking import inference
 from seisjax.picking import stream as stream_lib
 
 FLAGS = flags.FLAGS
 log = logging.getLogger(__name__)
+
+
+def input_files(inputs: list[str]) -> list[tuple[str, bool]]:
+  """(path, named) of every file the inputs name, in order.
+
+  `named` is False for the files of a folder, which may be skipped when
+  ObsPy cannot read them.
+
+  Raises:
+    ValueError: a pattern matches no file or folder.
+  """
+  files = []
+  for pattern in inputs:
+    for path in sorted(glob.glob(pattern)) or [pattern]:
+      if os.path.isdir(path):
+        files += [(os.path.join(path, name), False)
+                  for name in sorted(os.listdir(path))
+                  if os.path.isfile(os.path.join(path, name))
+                  and not name.startswith('.')]
+      elif os.path.isfile(path):
+        files.append((path, True))
+      else:
+        raise ValueError(f'No file, folder or glob match for {path!r}.')
+  return files
 
 
 def read_inputs(inputs: list[str]) -> obspy.Stream:
@@ -35,33 +61,48 @@ def read_inputs(inputs: list[str]) -> obspy.Stream:
       nothing was read.
   """
   stream = obspy.Stream()
-  for pattern in inputs:
-    paths = sorted(glob.glob(pattern)) or [pattern]
-    for path in paths:
-      if os.path.isdir(path):
-        for name in sorted(os.listdir(path)):
-          file_path = os.path.join(path, name)
-          if os.path.isfile(file_path) and not name.startswith('.'):
-            try:
-              stream += obspy.read(file_path)
-            except Exception as e:  # pylint: disable=broad-except
-              log.warning('Skipping %s: ObsPy cannot read it (%s).',
-                          file_path, e)
-      elif os.path.isfile(path):
-        try:
-          stream += obspy.read(path)
-        except Exception as e:  # pylint: disable=broad-except
-          raise ValueError(f'ObsPy cannot read {path}: {e}') from e
-      else:
-        raise ValueError(f'No file, folder or glob match for {path!r}.')
+  for path, named in input_files(inputs):
+    try:
+      stream += obspy.read(path)
+    except Exception as e:  # pylint: disable=broad-except
+      if named:
+        raise ValueError(f'ObsPy cannot read {path}: {e}') from e
+      log.warning('Skipping %s: ObsPy cannot read it (%s).', path, e)
   if not len(stream):
     raise ValueError(f'No waveforms read from {inputs}.')
   return stream
 
 
+def check_output(output: str, inputs: list[str]) -> None:
+  """Refuses an output that would destroy an input or cannot be written.
+
+  Checked before any work, so that minutes of picking are not lost to a
+  missing folder.
+
+  Raises:
+    ValueError: the output is one of the inputs, or a folder, or its
+      folder is missing or not writable.
+  """
+  target = os.path.realpath(output)
+  for path, _ in input_files(inputs):
+    if os.path.realpath(path) == target:
+      raise ValueError(f'--output={output} is one of the inputs: it would '
+                       'be replaced by the picks. Name another file.')
+  if os.path.isdir(target):
+    raise ValueError(f'--output={output} is a folder; name a file.')
+  folder = os.path.dirname(target)
+  if not os.path.isdir(folder):
+    raise ValueError(f'--output={output}: the folder {folder} does not '
+                     'exist.')
+  if not os.access(folder, os.W_OK):
+    raise ValueError(f'--output={output}: the folder {folder} is not '
+                     'writable.')
+
+
 def run(workdir: str, polarity_workdir: str | None, inputs: list[str],
         output: str) -> list[obspy.core.event.Pick]:
   """Reads, picks, writes QuakeML and prints the picks; returns them."""
+  check_output(output, inputs)
   waveforms = read_inputs(inputs)
   picker = inference.load_ensemble(workdir)
   polarity = (inference.load_ensemble(polarity_workdir)
@@ -76,15 +117,12 @@ def run(workdir: str, polarity_workdir: str | None, inputs: list[str],
   return picks
 
 
+@cli_lib.reports_errors('seisjax-pick', debug=lambda: FLAGS.debug)
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  logging.getLogger('seisjax').setLevel(logging.INFO)
-  try:
-    run(FLAGS.workdir, FLAGS.polarity_workdir, FLAGS.input, FLAGS.output)
-  except (ValueError, FileNotFoundError) as e:
-    logging.error('%s', e)
-    sys.exit(1)
+  cli_lib.setup_logging()
+  run(FLAGS.workdir, FLAGS.polarity_workdir, FLAGS.input, FLAGS.output)
 
 
 def cli():
@@ -98,6 +136,7 @@ def cli():
   flags.DEFINE_list('input', None, 'MiniSEED / SAC files, globs or folders.',
                     required=True)
   flags.DEFINE_string('output', 'picks.xml', 'QuakeML file to write.')
+  flags.DEFINE_bool('debug', False, 'Show the traceback of every error.')
   app.run(main)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import optax
 
 from seisjax.engine import ensemble
+from seisjax.engine import validation
 from seisjax.picking import data as pick_data
 from seisjax.picking import evaluation
 from seisjax.picking import model as model_lib
@@ -24,7 +25,13 @@ class PickerTask:
 
   name = 'picker'
   rng_streams = ()  # The network draws no random numbers.
+  continuing_fields = ('baselines',)  # Scored beside it, not trained.
   output = 'picks'  # What `make_predict` returns: (batch,) samples.
+
+  def check_config(self, config) -> None:
+    pick_data.check_config(config)
+    validation.require(config, 'train.huber_delta',
+                       validation.number(above=0), 'a number > 0 (s)')
 
   def get_datasets(self, config) -> pick_data.PickDatasets:
     return pick_data.get_datasets(config.data)

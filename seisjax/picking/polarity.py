@@ -22,7 +22,11 @@ class PolarityTask:
 
   name = 'polarity'
   rng_streams = ()  # The network draws no random numbers.
+  continuing_fields = ('baselines',)  # Scored beside it, not trained.
   output = 'probs'  # What `make_predict` returns: (batch, 3).
+
+  def check_config(self, config) -> None:
+    pick_data.check_config(config)
 
   def get_datasets(self, config) -> pick_data.PickDatasets:
     return pick_data.get_datasets(config.data, balance_polarity=True)

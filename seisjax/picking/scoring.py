@@ -21,6 +21,7 @@ from typing import Any, Mapping, Sequence
 from matplotlib.figure import Figure
 import numpy as np
 
+from seisjax.engine import writers
 from seisjax.picking import records
 
 TOLERANCE_S = 0.028  # The paper's "within 0.028 s" headline number.
@@ -267,7 +268,7 @@ def plot_abs_error(picks: Mapping[str, Any], true, path, metadata=None,
   axes[-1].legend(fontsize=7)
   fig.suptitle(title)
   fig.tight_layout()
-  fig.savefig(path, dpi=120)
+  writers.save_figure(fig, path)
 
 
 def plot_polarity(polarities: Mapping[str, Any], true, path, metadata=None,
@@ -301,7 +302,7 @@ def plot_polarity(polarities: Mapping[str, Any], true, path, metadata=None,
   axes[0, 0].legend(fontsize=7)
   fig.suptitle(title)
   fig.tight_layout()
-  fig.savefig(path, dpi=120)
+  writers.save_figure(fig, path)
 
 
 def _cell(x) -> str:

@@ -37,6 +37,7 @@ import obspy
 from obspy.core import event as qml
 from obspy.signal import trigger as obspy_trigger
 
+from seisjax.engine import writers
 from seisjax.picking import records
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,8 @@ def pick(stream: obspy.Stream, picker: Ensemble,
 def write_quakeml(picks: list[qml.Pick], path: str) -> None:
   """Writes the picks as one event of a QuakeML catalog."""
   catalog = qml.Catalog(events=[qml.Event(picks=list(picks))])
-  catalog.write(str(path), format='QUAKEML')
+  with writers.atomic_path(path) as tmp:
+    catalog.write(tmp, format='QUAKEML')
 
 
 def _check_task(ensemble, task):

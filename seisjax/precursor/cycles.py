@@ -92,8 +92,8 @@ def write_cycles(rows, workdir: str) -> None:
   lines += [f'| {r["cycle"]} | {r["split"]} | {r["seed"]} '
             f'| {pct(r["train_accuracy"])} | {pct(r["test_accuracy"])} '
             f'| {pct(r["verify_accuracy"])} |' for r in rows]
-  with open(os.path.join(workdir, 'cycles.md'), 'w') as f:
-    f.write('\n'.join(lines) + '\n')
+  writers.write_text('\n'.join(lines) + '\n',
+                     os.path.join(workdir, 'cycles.md'))
 
   fig = Figure(figsize=(6, 3.6))
   ax = fig.add_subplot()
@@ -107,4 +107,4 @@ def write_cycles(rows, workdir: str) -> None:
   ax.set_title(f'{len(rows)} cycles over {rows[-1]["split"] + 1} splits')
   ax.legend(fontsize=8)
   fig.tight_layout()
-  fig.savefig(os.path.join(workdir, 'cycles.png'), dpi=120)
+  writers.save_figure(fig, os.path.join(workdir, 'cycles.png'))

@@ -12,16 +12,21 @@ set), so windows are cut as views, not copies.
 import dataclasses
 
 import numpy as np
+import seisjax_datasets
 from seisjax_datasets.japan_precursor import japan_precursor_dataset_builder
 from seisjax_datasets.synthetic_precursor import (
     synthetic_precursor_dataset_builder)
 
+from seisjax.engine import validation
 from seisjax.precursor import windowing
 
 NOISE, PRECURSOR, UNLABELLED = 0, 1, -1
 
 
 GROUPS = ('A', 'B', 'noise_b')
+
+
+_BUILDERS = ('synthetic_precursor', 'japan_precursor')
 
 
 def group_builder(data, data_dir: str | None = None, group: str = 'A'):
@@ -130,11 +135,11 @@ def load_records(data, data_dir: str | None = None) -> SpanRecords:
   wanted = {'A': True, 'B': data.n_verify_events, 'noise_b': data.n_noise_b}
   for name in (g for g in GROUPS if wanted[g]):
     builder = group_builder(data, data_dir, name)
-    builder.download_and_prepare()
+    seisjax_datasets.prepare(builder)
     metadata = builder.info.metadata
     n_intervals = int(metadata['n_intervals'])
     n_records = builder.info.splits['events'].num_examples // n_intervals
-    sources.append((builder.as_data_source(split='events'), n_records,
+    sources.append((seisjax_datasets.open_split(builder, 'events'), n_records,
                     n_intervals))
     group += [name] * n_records
     record_split, record_names = _record_info(builder, name, n_records)
@@ -284,6 +289,72 @@ class PrecursorDatasets:
   record_labels: np.ndarray  # (records,) names for tables.
   dataset_name: str
   dataset_version: str
+
+
+def check_config(config) -> None:
+  """Refuses `config.data` settings that cannot make a meaningful run.
+
+  Raises:
+    validation.ConfigError: naming the field and what it allows.
+  """
+  data, require = config.data, validation.require
+  require(config, 'data.name', validation.one_of(*_BUILDERS),
+          f'one of {_BUILDERS}')
+  for field in ('n_intervals', 'interval_samples', 'window_samples',
+                'window_stride', 'windows_per_interval'):
+    require(config, f'data.{field}', validation.integer(1),
+            'an integer >= 1')
+  require(config, 'data.sampling_rate', validation.number(above=0),
+          'a number > 0 (Hz)')
+  require(config, 'data.split', validation.one_of('random', 'catalogue'),
+          "'random' or 'catalogue'")
+  require(config, 'data.normalization', validation.one_of('std', 'max'),
+          "'std' or 'max'")
+  n = data.n_intervals
+  for field in ('noise_intervals', 'precursor_intervals'):
+    require(config, f'data.{field}',
+            lambda v: len(v) > 0 and all(
+                validation.integer(1, n)(k) for k in v),
+            f'a non-empty list of intervals in 1..{n} (data.n_intervals)')
+  both = set(data.noise_intervals) & set(data.precursor_intervals)
+  if both:
+    raise validation.ConfigError(
+        f'config.data.noise_intervals and config.data.precursor_intervals '
+        f'share interval(s) {sorted(both)}: a window cannot be both noise '
+        'and precursor.')
+  for field in ('n_events', 'n_val_events'):
+    require(config, f'data.{field}', validation.integer(1),
+            'an integer >= 1')
+  for field in ('n_test_events', 'n_verify_events', 'n_noise_b'):
+    require(config, f'data.{field}', validation.integer(0),
+            'an integer >= 0')
+  if data.split == 'random' and not data.get('pool_sets'):
+    require(config, 'data.n_test_events',
+            validation.integer(0, data.n_events - data.n_val_events - 1),
+            f'at most data.n_events - data.n_val_events - 1 = '
+            f'{data.n_events - data.n_val_events - 1}, so that a training '
+            'event is left')
+  lead_in = windowing.lead_in_samples(
+      data.window_samples, data.window_stride, data.windows_per_interval,
+      data.interval_samples)
+  span_bytes = (lead_in + data.interval_samples) * 3 * 4  # float32
+  for group, n in (('set A', data.n_events * n),
+                   ('set B', data.n_verify_events * n),
+                   ('noise B', data.n_noise_b)):
+    if n * span_bytes > seisjax_datasets.MAX_SPLIT_BYTES:
+      raise validation.ConfigError(
+          f'The {group} records of this config would take '
+          f'{n * span_bytes / 1e9:.1f} GB (spans of {lead_in} + '
+          f'{data.interval_samples} samples): TFDS builds a split over '
+          f'{seisjax_datasets.MAX_SPLIT_BYTES / 1e9:.1f} GB only with '
+          'TensorFlow, which seisjax does not install. Shorten '
+          'data.window_samples or data.window_stride, or use fewer events.')
+  if data.name == 'synthetic_precursor':
+    require(config, 'data.snr', validation.number(0.0),
+            'a number >= 0 (0 is the null data set)')
+    require(config, 'data.onset_fraction', validation.number(above=0,
+                                                             maximum=1),
+            'a fraction in (0, 1]')
 
 
 def get_datasets(data, data_dir: str | None = None) -> PrecursorDatasets:

@@ -16,19 +16,10 @@ events), and "noise B" windows at least 48 h from any such event. Its Tables
 `ingest` downloads through the resumable cache of `fdsn.download` (or,
 with client=None, reads a folder of MiniSEED/SAC files), checks every
 record with `qc.check_record`, rejects (never repairs) failing ones and
-writes the QC report. The TFDS builder datasets/japan_precursor calls it.
-From the shell (`--help` lists the layout flags, paper values by default):
-
-  seisjax-japan catalogue --out catalogue.csv
-  seisjax-japan download --catalogue catalogue.csv --waveform_dir cache/ \
-      --kind set_a
-  seisjax-japan qc --catalogue catalogue.csv --waveform_dir cache/ \
-      --qc_dir qc/ --kind set_a
-
-(`python -m seisjax.precursor.japan` is the same command.)
+writes the QC report. The TFDS builder datasets/japan_precursor calls it;
+`seisjax-japan` (japan_cli.py) runs its steps from the shell.
 """
 
-import argparse
 import csv
 import dataclasses
 import logging
@@ -38,9 +29,9 @@ from typing import Any, Sequence
 import numpy as np
 import obspy
 from obspy import UTCDateTime
-from obspy.clients.fdsn import Client
 from obspy.clients.fdsn import header
 
+from seisjax.engine import writers
 from seisjax.seismo import catalogue
 from seisjax.seismo import fdsn
 from seisjax.seismo import qc
@@ -176,11 +167,7 @@ def read_catalogue(path) -> list[dict[str, Any]]:
 
 def write_catalogue(rows: Sequence[dict[str, Any]], path) -> None:
   """Writes rows with CATALOGUE_COLUMNS; None becomes an empty field."""
-  with open(path, 'w', newline='') as f:
-    writer = csv.DictWriter(f, CATALOGUE_COLUMNS, extrasaction='ignore')
-    writer.writeheader()
-    writer.writerows({k: '' if r[k] is None else r[k]
-                      for k in CATALOGUE_COLUMNS} for r in rows)
+  writers.write_csv(rows, path, CATALOGUE_COLUMNS)
 
 
 def assign_sets(rows: Sequence[dict[str, Any]], *, n_set_a: int = 31,
@@ -351,8 +338,9 @@ class Ingest:
   Attributes:
     records: metadata of each accepted record, index 'event' in this list:
       the target's info plus id, start, end, location, channels, record_id.
-    rejected: {id, time, event_id, stage ('download' or 'qc'), reasons}.
-    qc_report: path of the QC CSV ('' when no record reached QC).
+    rejected: {id, time, event_id, stage ('download', 'read' or 'qc'),
+      reasons}.
+    qc_report: path of the QC CSV, a row for every target.
   """
   records: list[dict[str, Any]]
   rejected: list[dict[str, Any]]
@@ -371,7 +359,8 @@ class Ingest:
 def _reader(client, waveform_dir):
   """Request -> Stream: the cached file, or the manual folder's traces."""
   if client is not None:
-    return lambda r: obspy.read(os.path.join(waveform_dir, r.key + '.mseed'))
+    return lambda r: fdsn.read_waveforms(
+        os.path.join(waveform_dir, r.key + '.mseed'))
   folder = fdsn.manual_folder(waveform_dir)
   return lambda r: folder.get_waveforms(r.network, r.station, r.location,
                                         r.channel, r.starttime, r.endtime)
@@ -399,11 +388,12 @@ def ingest(targets: Sequence[Target], *, client, waveform_dir, qc_dir,
       waveform_dir; None reads waveform_dir as a folder of waveform files
       (`fdsn.manual_folder`), e.g. a cache filled earlier.
     waveform_dir: the MiniSEED cache or the manual folder.
-    qc_dir: gets qc_report.csv (records that reached QC) and <id>.png each.
+    qc_dir: gets qc_report.csv (every record: its QC checks, or why it
+      was rejected before QC) and <id>.png of each that reached QC.
     sampling_rate: required rate in Hz (station metadata and QC).
 
   Returns:
-    The Ingest. RuntimeError listing every rejection when none passes.
+    The Ingest. ValueError pointing at the report when none passes.
   """
   fs = sampling_rate
   if client is None:
@@ -412,15 +402,18 @@ def ingest(targets: Sequence[Target], *, client, waveform_dir, qc_dir,
     pairs, rejected = fetch(targets, client, waveform_dir, fs)
   read = _reader(client, waveform_dir)
   os.makedirs(qc_dir, exist_ok=True)
-  results, records, accepted = [], [], []
+  results, records, accepted = {}, [], []
   for target, request in pairs:
     try:
       stream = _cut(read(request), target, fs)
     except header.FDSNNoDataException as e:
       rejected.append(_rejection(target, 'download', [f'missing: {e}']))
       continue
+    except ValueError as e:  # A corrupt file: fdsn.read_waveforms.
+      rejected.append(_rejection(target, 'read', [str(e)]))
+      continue
     result = _check(stream, target, fs)
-    results.append(result)
+    results[target.id] = result
     if len(stream):
       qc.plot_record(stream, result, os.path.join(qc_dir, target.id + '.png'))
     if not result.passed:
@@ -433,67 +426,46 @@ def ingest(targets: Sequence[Target], *, client, waveform_dir, qc_dir,
         'channels': [tr.stats.channel
                      for tr in _by_component(stream).values()]})
     accepted.append((target, request))
-  report = qc.write_report(results, None, qc_dir) if results else ''
   order = {t.id: i for i, t in enumerate(targets)}
   rejected.sort(key=lambda r: order[r['id']])
+  report = write_report(targets, results, rejected, qc_dir)
   logging.info('ingest: %d of %d records accepted; QC report %s',
                len(records), len(targets), report)
   if not records:
-    raise RuntimeError(
-        f'none of the {len(targets)} records passed; reasons:\n' + '\n'.join(
-            f'  {r["id"]} {r["time"]} ({r["stage"]}): '
-            + '; '.join(r['reasons']) for r in rejected))
+    raise ValueError(f'None of the {len(targets)} records passed; every '
+                     f'record and its reasons are in {report}.')
   return Ingest(records, rejected, report, accepted, read, fs)
 
 
-def main(argv=None):
-  """The command line; see the module docstring."""
-  parser = argparse.ArgumentParser(prog='python -m seisjax.precursor.japan')
-  commands = parser.add_subparsers(dest='command', required=True)
-  cat = commands.add_parser('catalogue', help='rebuild a catalogue CSV')
-  cat.add_argument('--out', required=True)
-  cat.add_argument('--client', default='USGS', help='FDSN event service')
-  cat.add_argument('--start', default='2012-01-01')
-  cat.add_argument('--end', default='2023-01-01')
-  for name, default in (('n_set_a', 31), ('n_test', 7), ('seed', 0)):
-    cat.add_argument('--' + name, type=int, default=default,
-                     help='see assign_sets')
-  for name in ('download', 'qc'):
-    sub = commands.add_parser(name, help=f'{name} the records of a kind')
-    sub.add_argument('--catalogue', required=True)
-    sub.add_argument('--waveform_dir', required=True)
-    sub.add_argument('--kind', choices=KINDS, default='set_a')
-    for field in dataclasses.fields(Layout):
-      sub.add_argument('--' + field.name, type=type(field.default),
-                       default=field.default)
-  commands.choices['download'].add_argument('--client', default='EARTHSCOPE')
-  commands.choices['qc'].add_argument('--qc_dir', required=True)
-  args = parser.parse_args(argv)
-  logging.basicConfig(level=logging.INFO)
-  if args.command == 'catalogue':
-    rows = rebuild_catalogue(Client(args.client), args.start, args.end,
-                             n_set_a=args.n_set_a, n_test=args.n_test,
-                             seed=args.seed)
-    write_catalogue(rows, args.out)
-    print(f'{len(rows)} events written to {args.out}')
-    return
-  layout = Layout(**{f.name: getattr(args, f.name)
-                     for f in dataclasses.fields(Layout)})
-  targets = plan(args.kind, read_catalogue(args.catalogue), layout)
-  if args.command == 'download':
-    pairs, rejected = fetch(targets, Client(args.client), args.waveform_dir,
-                            layout.sampling_rate)
-    print(f'{len(pairs)} of {len(targets)} records in {args.waveform_dir}')
-  else:
-    result = ingest(targets, client=None, waveform_dir=args.waveform_dir,
-                    qc_dir=args.qc_dir, sampling_rate=layout.sampling_rate)
-    rejected = result.rejected
-    print(f'{len(result.records)} of {len(targets)} records passed; report '
-          f'{result.qc_report}')
-  for r in rejected:
-    print(f'rejected {r["id"]} {r["time"]} ({r["stage"]}): '
-          + '; '.join(r['reasons']))
+def write_report(targets: Sequence[Target], results: dict[str, Any],
+                 rejected: Sequence[dict[str, Any]], qc_dir) -> str:
+  """`qc_report.csv` with a row for every target, in plan order.
 
+  A record that reached QC has its checks (`qc.QCResult`); one rejected
+  before (download, unreadable file) has its stage and reasons: nothing is
+  dropped from the report.
 
-if __name__ == '__main__':
-  main()
+  Returns:
+    The report's path.
+  """
+  before_qc = {r['id']: r for r in rejected if r['stage'] != 'qc'}
+  keys = []
+  for result in results.values():
+    keys += [k for k in result.details if k not in keys]
+  rows = []
+  for target in targets:
+    row = {'id': target.id, 'time': target.info['time']}
+    if target.id in results:
+      result = results[target.id]
+      row.update(stage='qc', record_id=result.record_id,
+                 passed=result.passed, reasons='; '.join(result.reasons),
+                 **{k: result.details.get(k) for k in keys})
+    elif target.id in before_qc:
+      row.update(stage=before_qc[target.id]['stage'], record_id='',
+                 passed=False,
+                 reasons='; '.join(before_qc[target.id]['reasons']))
+    rows.append(row)
+  columns = ['id', 'time', 'stage', 'record_id', 'passed', 'reasons', *keys]
+  path = os.path.join(qc_dir, 'qc_report.csv')
+  writers.write_csv(rows, path, columns)
+  return path

@@ -13,7 +13,6 @@ predictions without JAX:
   )
 """
 
-import json
 import os
 from typing import Any, NamedTuple, Sequence
 
@@ -106,7 +105,7 @@ def plot_confusion(cm, path, title: str = '') -> None:
   ax.set_ylabel('True (percent of row)')
   ax.set_title(title)
   fig.tight_layout()
-  fig.savefig(path, dpi=120)
+  writers.save_figure(fig, path)
 
 
 def plot_per_event_accuracy(rows, path, title: str = '') -> None:
@@ -130,7 +129,7 @@ def plot_per_event_accuracy(rows, path, title: str = '') -> None:
   ax.set_title(title)
   ax.legend(fontsize=8)
   fig.tight_layout()
-  fig.savefig(path, dpi=120)
+  writers.save_figure(fig, path)
 
 
 def plot_interval_fractions(
@@ -172,7 +171,7 @@ def plot_interval_fractions(
   top.set_xlabel('Hours before the event (interval start)')
   ax.legend(loc='upper left', fontsize=8)
   fig.tight_layout()
-  fig.savefig(path, dpi=120)
+  writers.save_figure(fig, path)
 
 
 def _confusion_entry(cm) -> dict[str, Any]:
@@ -270,16 +269,17 @@ def write_precursor_report(
     if name != 'train':
       rows = stats.per_event_table(split.events, labels, ensemble_preds)
       writers.write_csv(rows, os.path.join(workdir, f'per_event_{name}.csv'))
-      with open(os.path.join(workdir, f'per_event_{name}.md'), 'w') as f:
-        f.write(per_event_markdown(rows))
-        f.write(f'\nEnsemble accuracy {100 * ci[0]:.1f} %, 95 % CI '
-                f'{100 * ci[1]:.1f}-{100 * ci[2]:.1f} % (bootstrap over '
-                f'the {len(rows)} {_TITLES[name].lower()} events).\n')
+      writers.write_text(
+          per_event_markdown(rows)
+          + f'\nEnsemble accuracy {100 * ci[0]:.1f} %, 95 % CI '
+          f'{100 * ci[1]:.1f}-{100 * ci[2]:.1f} % (bootstrap over '
+          f'the {len(rows)} {_TITLES[name].lower()} events).\n',
+          os.path.join(workdir, f'per_event_{name}.md'))
       plot_per_event_accuracy(
           rows, os.path.join(workdir, f'per_event_{name}.png'),
           title=f'{_TITLES[name]} events, ensemble of {probs.shape[0]}')
-  with open(os.path.join(workdir, 'confusion.json'), 'w') as f:
-    json.dump(confusion, f, indent=2, allow_nan=False)
+  writers.write_json(confusion, os.path.join(workdir, 'confusion.json'),
+                     allow_nan=False)
 
   fractions = stats.interval_fractions(
       stats.predict(all_interval_probs, threshold), all_interval_intervals,

@@ -150,7 +150,7 @@ def plot_null(null, real: float, p: float, path, title: str = '') -> None:
   ax.set_title(title)
   ax.legend(loc='upper left', fontsize=8)
   fig.tight_layout()
-  fig.savefig(path, dpi=120)
+  writers.save_figure(fig, path)
 
 
 def with_member_labels(window_set, flips):

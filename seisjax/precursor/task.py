@@ -39,6 +39,12 @@ class PrecursorTask:
   # The random input layer's kernel is redrawn every epoch, as in the paper;
   # dropout every step.
   rng_streams = (('random_input', 'epoch'), ('dropout', 'step'))
+  # The analyses, the permutation test and the training cycles read a run
+  # without changing it.
+  continuing_fields = ('evals', 'permutation', 'cycles')
+
+  def check_config(self, config) -> None:
+    data.check_config(config)
 
   def get_datasets(self, config) -> data.PrecursorDatasets:
     return data.get_datasets(config.data, config.data.data_dir)

@@ -20,6 +20,8 @@ import numpy as np
 from obspy import UTCDateTime
 from obspy.geodetics import locations2degrees
 
+from seisjax.engine import writers
+
 # Moment magnitudes, most trusted first: W-phase (Mww, the USGS standard for
 # large events), centroid (Mwc, e.g. GCMT), body-wave (Mwb), regional (Mwr),
 # unspecified Mw. Mwp/Mi are rapid P-wave estimates and mb/Ms saturate near
@@ -89,11 +91,7 @@ def rebuild_catalogue(client, start, end, *, latitude: float,
 
 def write_catalogue_csv(rows: Sequence[dict[str, Any]], path) -> None:
   """Writes catalogue rows to CSV; None is written as an empty field."""
-  with open(path, 'w', newline='') as f:
-    writer = csv.DictWriter(f, CATALOGUE_COLUMNS)
-    writer.writeheader()
-    writer.writerows({k: '' if r[k] is None else r[k]
-                      for k in CATALOGUE_COLUMNS} for r in rows)
+  writers.write_csv(rows, path, CATALOGUE_COLUMNS)
 
 
 def read_catalogue_csv(path) -> list[dict[str, Any]]:

@@ -301,6 +301,22 @@ def download(client, requests: Sequence[Request], cache_dir, *,
   return report
 
 
+def read_waveforms(path) -> obspy.Stream:
+  """obspy.read of one file; ValueError naming the file if it is corrupt.
+
+  A file whose headers read (so it was indexed or cached) can still fail on
+  its data, e.g. garbage in a Steim2 record; ObsPy's own error does not
+  name the file.
+  """
+  try:
+    return obspy.read(str(path))
+  except Exception as e:  # pylint: disable=broad-except
+    lines = str(e).strip().splitlines() or ['']
+    more = f' (+{len(lines) - 1} more lines)' if len(lines) > 1 else ''
+    raise ValueError(f'{path}: ObsPy cannot read it ({type(e).__name__}: '
+                     f'{lines[0]}{more})') from e
+
+
 def _matches(pattern: str, code: str) -> bool:
   """A SEED code against an FDSN pattern: comma list, wildcards, '--'."""
   return any(fnmatch.fnmatchcase(code, '' if p == '--' else p)
@@ -338,7 +354,8 @@ class ManualFolder:
     st = obspy.Stream()
     for path in sorted({p for p, i, s, e in self._index
                         if wanted(i) and s <= endtime and e >= starttime}):
-      st += obspy.Stream([tr for tr in obspy.read(path) if wanted(tr.id)])
+      st += obspy.Stream([tr for tr in read_waveforms(path)
+                          if wanted(tr.id)])
     st.trim(starttime, endtime)
     st.merge(method=-1)  # joins contiguous files (day files), keeps gaps
     if not len(st):

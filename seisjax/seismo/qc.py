@@ -378,7 +378,7 @@ def plot_record(stream, result: QCResult, path) -> None:
       r if len(r) < 110 else r[:107] + '...' for r in result.reasons]
   axes[0].set_title('\n'.join(lines), fontsize=8, loc='left')
   fig.tight_layout()
-  fig.savefig(path, dpi=100)
+  writers.save_figure(fig, path, dpi=100)
 
 
 def write_report(

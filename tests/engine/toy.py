@@ -15,6 +15,7 @@ import numpy as np
 
 from seisjax.engine import ensemble
 from seisjax.engine import losses
+from seisjax.engine import validation
 
 SHAPE = (32, 2)
 
@@ -66,6 +67,11 @@ class ToyTask:
 
   name = 'toy'
   rng_streams = (('dropout', 'step'),)
+  continuing_fields = ()
+
+  def check_config(self, config) -> None:
+    validation.require(config, 'data.n_train', validation.integer(1),
+                       'an integer >= 1')
 
   def get_datasets(self, config) -> ToyDatasets:
     return ToyDatasets(

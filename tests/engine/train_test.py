@@ -3,6 +3,7 @@
 import itertools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -165,6 +166,43 @@ def test_interrupt_and_resume_matches_uninterrupted(tmp_path, monkeypatch):
   step_b, b = _final_state(workdir)
   assert step_a == step_b == 24
   jax.tree.map(np.testing.assert_array_equal, a, b)
+  assert _metrics(workdir) == _metrics(str(tmp_path / 'straight'))
+
+
+def test_a_killed_run_resumes_without_duplicate_metric_lines(tmp_path,
+                                                              monkeypatch):
+  config = toy.config(num_epochs=2)
+  train.train_and_evaluate(config, str(tmp_path / 'straight'), toy.TASK)
+
+  def interrupting(step_fn, call, *args):
+    out = step_fn(*args)
+    if call == 14:  # Logged step 12; the epoch-1 checkpoint is step 8.
+      os.kill(os.getpid(), signal.SIGINT)
+    return out
+
+  real = _wrap_step(monkeypatch, interrupting)
+  workdir = str(tmp_path / 'killed')
+  with pytest.raises(train.Interrupted):
+    train.train_and_evaluate(config, workdir, toy.TASK)
+  # As if killed before the interrupt's checkpoint: step 8 is the last.
+  shutil.rmtree(os.path.join(workdir, 'checkpoints', '14'))
+  monkeypatch.setattr(ensemble, 'jit_ensemble_step', real)
+  train.train_and_evaluate(config, workdir, toy.TASK)
+  steps = [(m['step'], 'epoch' in m) for m in _metrics(workdir)]
+  assert len(steps) == len(set(steps))
+  assert _metrics(workdir) == _metrics(str(tmp_path / 'straight'))
+
+
+def test_non_finite_loss_before_any_checkpoint_says_so(tmp_path,
+                                                       monkeypatch):
+  def poisoned(step_fn, call, *args):
+    state, metrics = step_fn(*args)
+    return state, dict(metrics, loss=metrics['loss'] * np.nan)
+
+  _wrap_step(monkeypatch, poisoned)
+  with pytest.raises(FloatingPointError,
+                     match='by step 4 .* No checkpoint was saved'):
+    train.train_and_evaluate(toy.config(), str(tmp_path), toy.TASK)
 
 
 def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(

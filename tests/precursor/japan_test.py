@@ -8,12 +8,15 @@ for one set-B event. A tiny windowing keeps records at 73072 samples (30 min).
 """
 
 import csv
+import glob
 import json
 import os
+import shutil
 import types
 
 import ml_collections
 import numpy as np
+import obspy
 from obspy import UTCDateTime
 from obspy.core import event as ev
 import pytest
@@ -22,12 +25,14 @@ from configs import experiments
 from seisjax.engine import train
 from seisjax.precursor import data as precursor_data
 from seisjax.precursor import japan
+from seisjax.precursor import japan_cli
 from seisjax.precursor import mock_fdsn
 from seisjax.precursor import task
 from seisjax.precursor import windowing
 from seisjax.seismo import fdsn
 from seisjax_datasets.japan_precursor import (
     japan_precursor_dataset_builder as builder_lib)
+from tests import clitools
 
 FS = mock_fdsn.FS
 INTERVAL, WINDOW, STRIDE, N_WINDOWS, N_INTERVALS = 2000, 2048, 128, 9, 36
@@ -220,11 +225,11 @@ def test_offline_build_and_qc_command_read_the_cache(world, capsys):
   assert [r['stage'] for r in builder.info.metadata['rejected']] == [
       'download']
 
-  japan.main(['qc', '--catalogue', world.data.catalogue,
-              '--waveform_dir', world.data.waveform_dir,
-              '--qc_dir', str(world.tmp / 'qc_cli'), '--kind', 'set_a',
-              '--interval_samples', str(INTERVAL),
-              '--lead_in_samples', str(LEAD)])
+  japan_cli.main(['qc', '--catalogue', world.data.catalogue,
+                  '--waveform_dir', world.data.waveform_dir,
+                  '--qc_dir', str(world.tmp / 'qc_cli'), '--kind', 'set_a',
+                  '--interval_samples', str(INTERVAL),
+                  '--lead_in_samples', str(LEAD)])
   out = capsys.readouterr().out
   assert '3 of 5 records passed' in out
   assert 'rejected row2' in out and 'rejected row4' in out
@@ -286,13 +291,60 @@ def test_missing_column_and_all_rejected_are_clear_errors(world, tmp_path):
   data.catalogue = str(_write(tmp_path / 'bad_events.csv', bad))
   builder = builder_lib.make_builder(data, 'set_a', str(tmp_path / 'tfds'),
                                      _client())
-  with pytest.raises(RuntimeError) as info:
+  with pytest.raises(ValueError) as info:
     builder.download_and_prepare()
   message = str(info.value)
-  assert message.startswith('none of the 3 records passed')
-  assert 'row1' in message and 'sampling rate 20.0 Hz' in message
-  assert 'row2' in message and 'earthquake signal' in message
-  assert 'row3' in message and '(download): missing' in message
+  assert message.startswith('None of the 3 records passed')
+  assert '\n' not in message  # One line: the reasons are in the report.
+  report = {r['id']: r for r in _report(message.split(' in ')[-1][:-1])}
+  assert 'sampling rate 20.0 Hz' in report['row1']['reasons']
+  assert 'earthquake signal' in report['row2']['reasons']
+  assert report['row3']['stage'] == 'download'
+  assert 'missing' in report['row3']['reasons']
+
+
+def _report(path):
+  with open(path) as f:
+    return list(csv.DictReader(f))
+
+
+def test_qc_rejects_a_corrupt_file_and_reports_every_record(world, tmp_path,
+                                                            capsys):
+  world.build('set_a')  # Fills the cache.
+  cache = str(tmp_path / 'cache')
+  shutil.copytree(world.data.waveform_dir, cache)
+  files = sorted(glob.glob(os.path.join(cache, '*.mseed')))
+  # Record 1: Steim2 garbage after a readable header, as a broken transfer
+  # or disk leaves it; record 3: not in the cache at all.
+  stream = obspy.read(files[0])
+  for tr in stream:
+    tr.data = tr.data.astype(np.int32)
+  stream.write(files[0], format='MSEED', encoding='STEIM2', reclen=4096)
+  raw = bytearray(open(files[0], 'rb').read())
+  rng = np.random.default_rng(0)
+  for start in range(4096, len(raw), 4096):
+    raw[start + 64:start + 4096] = rng.integers(0, 256, 4032,
+                                                np.uint8).tobytes()
+  with open(files[0], 'wb') as f:
+    f.write(raw)
+  os.remove(files[2])
+  before = clitools.snapshot(cache)
+  qc_dir = str(tmp_path / 'qc')
+  japan_cli.main(['qc', '--catalogue', world.data.catalogue,
+                  '--waveform_dir', cache, '--qc_dir', qc_dir,
+                  '--kind', 'set_a', '--interval_samples', str(INTERVAL),
+                  '--lead_in_samples', str(LEAD)])
+  out = capsys.readouterr().out
+  assert 'of 5 records passed' in out
+  rows = _report(os.path.join(qc_dir, 'qc_report.csv'))
+  assert [r['id'] for r in rows] == [f'row{k}' for k in range(1, 6)]
+  stages = {r['id']: r['stage'] for r in rows}
+  corrupt = [r for r in rows if r['stage'] == 'read']
+  assert len(corrupt) == 1 and files[0] in corrupt[0]['reasons']
+  assert 'ObsPy cannot read it' in corrupt[0]['reasons']
+  assert 'download' in stages.values()  # The missing file.
+  assert all(r['passed'] == 'False' for r in rows if r['stage'] != 'qc')
+  assert clitools.snapshot(cache) == before
 
 
 def test_noise_and_fake_times_keep_48_h_from_every_catalogue_event(world):
@@ -344,7 +396,8 @@ def test_an_experiment_trains_and_reports_on_the_cached_records(world,
   # 3 set-A records pass QC: too few for the catalogue's split.
   config.data.update(data_dir=str(tmp_path / 'tfds'), split='random',
                      n_test_events=1, n_val_events=1, n_noise_b=3)
-  config.train.num_epochs = 1
+  # 27 training windows: a batch of 32 would train no step (refused).
+  config.train.update(num_epochs=1, batch_size=8)
   summary = train.train_and_evaluate(config, str(tmp_path / 'run'),
                                      task.TASK)
 

@@ -31,6 +31,7 @@ import numpy as np
 import scipy.fft
 
 from seisjax.engine import data
+from seisjax.engine import writers
 
 BTYPES = ('lowpass', 'highpass', 'bandstop')
 ORDER = 8  # The paper's -48 dB/octave.
@@ -426,4 +427,4 @@ def plot_frequency_sweep(result: dict[str, Any], path, drop: float | None =
   # On the twin axes, which are drawn last, so no curve hides an entry.
   loss_ax.legend(handles=handles, loc='best', fontsize=8, framealpha=0.9)
   fig.tight_layout()
-  fig.savefig(path, dpi=120)
+  writers.save_figure(fig, path)

@@ -23,6 +23,8 @@ import jax.numpy as jnp
 from matplotlib.figure import Figure
 import numpy as np
 
+from seisjax.engine import writers
+
 CHANNELS = ('BH1', 'BH2', 'BHZ')
 # Columns of `scores`: each channel masked alone, then all masked together.
 CASES = CHANNELS + ('all',)
@@ -208,4 +210,4 @@ def plot_time_occlusion(window, result, path, sampling_rate: float = 40.0,
   ax.legend(loc='lower left', fontsize=7, ncol=5)
   axes[0].set_title(title)
   fig.tight_layout()
-  fig.savefig(path, dpi=120)
+  writers.save_figure(fig, path)

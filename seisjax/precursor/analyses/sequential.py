@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 import numpy as np
 
 from seisjax.engine import data
+from seisjax.engine import writers
 from seisjax.precursor.analyses import spectra
 
 # Vertical component (BHZ) of (time, 3) windows ordered BH1, BH2, BHZ.
@@ -122,7 +123,7 @@ def plot_sequential(result, path, title: str = '') -> None:
   ax.set_title(title)
   ax.legend(loc='upper left', fontsize=8)
   fig.tight_layout()
-  fig.savefig(path, dpi=120)
+  writers.save_figure(fig, path)
 
 
 @functools.partial(jax.jit, static_argnames=('window', 'stride', 'channel'))
@@ -287,4 +288,4 @@ def plot_spectrogram(spec, freqs, times, scores, end_times, path,
   ax_score.set_ylim(-0.02, 1.02)
   ax_score.set_ylabel('Score at\nwindow end')
   ax_score.set_title(title)
-  fig.savefig(path, dpi=120)
+  writers.save_figure(fig, path)

@@ -31,6 +31,8 @@ import numpy as np
 import scipy.ndimage
 import scipy.signal
 
+from seisjax.engine import writers
+
 SMOOTH_WIDTH = 0.062  # Hz, the paper's Savitzky-Golay window.
 # Savitzky-Golay of order 2 and 3 smooth identically away from the ends (the
 # symmetric window's cubic term is odd and drops out of the centre value);
@@ -378,4 +380,4 @@ def plot_spectra(freqs, noise, precursor, rel_diff, smoothed, peaks, path,
   bottom.legend(fontsize=8, loc='lower left')
   top.set_title(title)
   fig.tight_layout()
-  fig.savefig(path, dpi=120)
+  writers.save_figure(fig, path)
