@@ -26,16 +26,23 @@ interval fractions) in the workdir:
 
 `data=synthetic` (default) runs on the embedded generator; `data=japan` on
 the real IU.MAJO records (docs/precursor.md, "The real Japan data set"),
-with `catalogue=<csv>` (columns of seisjax/seismo/catalogue.py plus set,
-split, station), `waveforms=<MiniSEED cache or manual folder>` and
-`client=<FDSN name, or '' offline>`. On real data set A's train/test split
-is the catalogue's.
+with `waveforms=<MiniSEED cache or manual folder>`,
+`client=<FDSN name, or '' offline>` and the paper's 63 events (Tables 1
+and 2, seisjax/precursor/ong_tables.csv), or `catalogue=<csv>` for others
+(the tables' columns, or those of seisjax/seismo/catalogue.py plus set,
+split, station). On real data set A's train/test split is the
+catalogue's (the paper's: 24 training, 7 test events, one of them recorded
+at IU.MA2), and set B (32 events) is 7.1's verification set:
+
+  python -m seisjax.main --workdir=runs/exp_7.1_japan \
+      --config=configs/experiments.py:exp=7.1,data=japan,waveforms=cache/
 """
 
 import ml_collections
 
 from configs import precursor
 from seisjax.engine import config_args
+from seisjax.precursor import paper_catalogue
 
 EXPERIMENTS = ('5.1', '5.2.1', '5.2.2', '7.1', '7.2', 'fake')
 N_SET_B = 32  # Table 2.
@@ -61,7 +68,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   if arg['data'] == 'japan':
     data.name = 'japan_precursor'
     data.split = 'catalogue'  # Table 1's 24 training and 7 test events.
-    data.catalogue = arg['catalogue']
+    data.catalogue = arg['catalogue'] or paper_catalogue.PATH
     data.waveform_dir = arg['waveforms']
     data.client = arg['client']
     data.fake = exp == 'fake'

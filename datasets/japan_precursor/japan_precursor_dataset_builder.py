@@ -1,7 +1,9 @@
 """TFDS builder for the real Japan precursor records (Ong et al.).
 
 One config per kind of data (`make_config(kind=...)`), all from one
-catalogue CSV (`seisjax.precursor.japan.CATALOGUE_COLUMNS`):
+catalogue CSV: the paper's Tables 1 and 2 shipped with seisjax
+(`seisjax.precursor.paper_catalogue`) unless another is given, in their
+format or with the columns of `seisjax.precursor.japan.CATALOGUE_COLUMNS`:
   set_a, set_b  a record of lead_in + n_intervals * interval samples ending
                 at each event of that set that passes QC; one example per
                 (record, interval), interval 1 the earliest.
@@ -30,8 +32,7 @@ every accepted record and every rejected one with its stage and reasons:
   per record: 1 for the noise kinds), record_intervals, interval_samples,
   lead_in_samples, catalogue, qc_report.
 
-  builder = Builder(config=make_config(kind='set_a', catalogue='cat.csv',
-                                       waveform_dir='cache/'),
+  builder = Builder(config=make_config(kind='set_a', waveform_dir='cache/'),
                     data_dir='/tmp/tfds')  # client=... to inject one
   builder.download_and_prepare()
   source = builder.as_data_source('events')
@@ -55,6 +56,7 @@ import tensorflow_datasets as tfds
 import seisjax_datasets
 
 from seisjax.precursor import japan
+from seisjax.precursor import paper_catalogue
 from seisjax.precursor import windowing
 
 SPLIT = 'events'  # TFDS reserves 'all'.
@@ -72,7 +74,8 @@ class JapanPrecursorConfig(tfds.core.BuilderConfig):
 
   Attributes:
     kind: one of seisjax.precursor.japan.KINDS (see the module docstring).
-    catalogue: the catalogue CSV.
+    catalogue: the catalogue CSV; '' for the paper's (make_config sets its
+      path).
     waveform_dir: MiniSEED cache of the downloads (default
       <data_dir>/japan_precursor_waveforms), or offline a folder of files.
     client_name: FDSN data centre; '' reads waveform_dir offline.
@@ -111,9 +114,10 @@ def make_config(**overrides) -> JapanPrecursorConfig:
 
   The name reads like `set_a-36x40000-lead12744-fs40-` followed by 8 hex
   digits of a hash of every field and of the catalogue file's contents,
-  so that editing the catalogue makes a new data set. Paths are made
-  absolute; fields the kind does not use (the noise draws for set_a,
-  set_b and noise_a, n_fake for noise_b, n_noise for fake) are reset.
+  so that editing the catalogue makes a new data set. No catalogue means
+  the paper's (`paper_catalogue.PATH`). Paths are made absolute; fields
+  the kind does not use (the noise draws for set_a, set_b and noise_a,
+  n_fake for noise_b, n_noise for fake) are reset.
 
   Args:
     **overrides: fields of `JapanPrecursorConfig` to change.
@@ -122,6 +126,7 @@ def make_config(**overrides) -> JapanPrecursorConfig:
     The config.
   """
   config = JapanPrecursorConfig(name='', **overrides)
+  config.catalogue = config.catalogue or paper_catalogue.PATH
   if config.kind not in japan.KINDS:
     raise ValueError(f'kind must be one of {japan.KINDS}, not '
                      f'{config.kind!r}')
@@ -189,13 +194,11 @@ class Builder(tfds.core.GeneratorBasedBuilder):
   def _split_generators(self, dl_manager):
     del dl_manager  # japan.ingest downloads through its own cache.
     config = self.builder_config
-    if not config.catalogue:
-      raise ValueError('No catalogue: pass make_config(catalogue=<csv>).')
     root = os.fspath(self.data_dir_root)
     client = self._client
     if client is None and config.client_name:
       client = Client(config.client_name)
-    targets = japan.plan(config.kind, japan.read_catalogue(config.catalogue),
+    targets = japan.plan(config.kind, paper_catalogue.load(config.catalogue),
                          layout(config))
     result = japan.ingest(
         targets, client=client,
@@ -223,10 +226,10 @@ def make_builder(data, kind: str, data_dir: str | None = None,
   """The builder (not yet prepared) of one kind for a `config.data`.
 
   Args:
-    data: ConfigDict with catalogue, waveform_dir, client (FDSN name, ''
-      offline), sampling_rate, n_intervals, interval_samples,
-      window_samples, window_stride, windows_per_interval; optionally
-      n_noise_b, n_fake, noise_seed.
+    data: ConfigDict with catalogue ('' for the paper's), waveform_dir,
+      client (FDSN name, '' offline), sampling_rate, n_intervals,
+      interval_samples, window_samples, window_stride,
+      windows_per_interval; optionally n_noise_b, n_fake, noise_seed.
     kind: one of seisjax.precursor.japan.KINDS.
     data_dir: TFDS data directory.
     client: an FDSN client object to use instead of data.client's.

@@ -2,14 +2,18 @@
 
 No machine here reaches FDSN servers: MockClient answers the three calls of
 obspy.clients.fdsn.Client that seisjax uses. Waveforms are real TA.O18A
-noise from ../shared/data relabelled as IU.MAJO.00.BH{1,2,Z}, repeated
+noise from ../shared/data relabelled as IU.MAJO.00.BH{1,2,Z} and
+IU.MA2.00.BH{1,2,Z} (the one station of the paper besides MAJO), repeated
 without seams and indexed by absolute time, so overlapping requests agree
-and records of different times differ. Chosen times can be served bad
-recordings instead (`STAND_INS`): IV.BDI (gaps, 20 Hz) or TA.W54A
-(teleseismic surface waves; its BHZ copied to all three channels).
+and records of different times differ; MA2 serves the same noise an hour
+later (`SHIFT_S`), so a record shows which station it came from. The
+station metadata has both stations at their coordinates. Chosen times can
+be served bad recordings instead (`STAND_INS`): IV.BDI (gaps, 20 Hz) or
+TA.W54A (teleseismic surface waves; its BHZ copied to all three channels).
 """
 
 import collections
+import copy
 import fnmatch
 import functools
 
@@ -27,6 +31,12 @@ from seisjax.precursor import japan
 CONTINUOUS = seismo.SHARED_DATA / 'continuous'
 
 LAT, LON = japan.STATION['latitude'], japan.STATION['longitude']
+# The stations served, at their coordinates: {code: (latitude, longitude)}.
+STATIONS = {s['station']: (s['latitude'], s['longitude'])
+            for s in (japan.STATION, japan.STATION_MA2)}
+# Each station's noise is the tiling SHIFT_S later: the same at MAJO as
+# before, another stretch at MA2.
+SHIFT_S = {'MAJO': 0, 'MA2': 3600}
 FS = 40.0
 # TA.O18A's N and E stand in for MAJO's BH1 and BH2.
 RELABEL = {'BHN': 'BH1', 'BHE': 'BH2', 'BHZ': 'BHZ'}
@@ -71,16 +81,17 @@ def _period(channel):
   return tiled(x, 3 * step)[step:2 * step]
 
 
-def counts(channel, starttime, npts):
+def counts(channel, starttime, npts, station='MAJO'):
   """The int32 samples MockClient serves from starttime (on the 40 Hz grid)."""
   period = _period(channel)
-  first = int(round(UTCDateTime(starttime).timestamp * FS))
+  first = int(round((UTCDateTime(starttime).timestamp + SHIFT_S[station])
+                    * FS))
   return np.round(period[(first + np.arange(npts)) % period.size]).astype(
       np.int32)
 
 
-def stand_in(name, time):
-  """A bad recording as IU.MAJO.00.BH{1,2,Z}, its anchor moved to `time`.
+def stand_in(name, time, station='MAJO'):
+  """A bad recording as IU.<station>.00.BH{1,2,Z}, its anchor at `time`.
 
   A single-channel recording is copied to all three channels.
   """
@@ -91,7 +102,7 @@ def stand_in(name, time):
     for tr, cha in zip(st, ('BHN', 'BHE', 'BHZ')):
       tr.stats.channel = cha
   for tr in st:
-    tr.stats.network, tr.stats.station, tr.stats.location = 'IU', 'MAJO', '00'
+    tr.stats.network, tr.stats.station, tr.stats.location = 'IU', station, '00'
     tr.stats.channel = RELABEL[tr.stats.channel]
     tr.stats.starttime += UTCDateTime(time) - UTCDateTime(anchor)
   return st
@@ -105,9 +116,18 @@ def channel(loc, code, rate, start='2000-01-01', end=None):
 
 
 def inventory(channels):
-  station = inv.Station('MAJO', LAT, LON, 420.0, channels=channels,
-                        creation_date=UTCDateTime('2000-01-01'))
-  return inv.Inventory([inv.Network('IU', stations=[station])], source='mock')
+  """Network IU with every station of STATIONS holding these channels.
+
+  Each station gets copies of the channels at its own coordinates.
+  """
+  stations = []
+  for code, (lat, lon) in STATIONS.items():
+    copies = [copy.deepcopy(c) for c in channels]
+    for c in copies:
+      c.latitude, c.longitude = lat, lon
+    stations.append(inv.Station(code, lat, lon, 420.0, channels=copies,
+                                creation_date=UTCDateTime('2000-01-01')))
+  return inv.Inventory([inv.Network('IU', stations=stations)], source='mock')
 
 
 def default_inventory():
@@ -126,6 +146,19 @@ def event(eid, time, lat, lon, mags, depth_m=10e3, preferred=0):
       resource_id=ev.ResourceIdentifier(eid), origins=[origin],
       magnitudes=magnitudes, preferred_origin_id=origin.resource_id,
       preferred_magnitude_id=magnitudes[preferred].resource_id)
+
+
+def catalog_of(rows):
+  """Catalogue rows as the events a service would serve (Mw as Mww).
+
+  The event service's side of a catalogue: rebuilding from it applies the
+  FDSN rule to the rows' own origins and magnitudes.
+  """
+  return ev.Catalog([
+      event(r['event_id'], r['time'], r['latitude'], r['longitude'],
+            [(r['magnitude'], 'Mww')],
+            depth_m=None if r['depth_km'] is None else r['depth_km'] * 1e3)
+      for r in rows])
 
 
 def default_catalog():
@@ -154,6 +187,7 @@ class MockClient:
 
   Attributes:
     calls: get_waveforms calls per (location, channel, start, end).
+    stations: get_waveforms calls per station code.
     kwargs: the keyword arguments of the last get_events/get_stations call.
   """
 
@@ -177,6 +211,7 @@ class MockClient:
     self.catalog = catalog or default_catalog()
     self.stand_ins = dict(stand_ins or {})
     self.calls = collections.Counter()
+    self.stations = collections.Counter()
     self.kwargs = {}
 
   def get_events(self, *, starttime, endtime, latitude, longitude, maxradius,
@@ -200,6 +235,7 @@ class MockClient:
   def get_waveforms(self, network, station, location, channel, starttime,
                     endtime, **unused_kwargs):
     self.calls[(location, channel, str(starttime), str(endtime))] += 1
+    self.stations[station] += 1
     if (self.interrupt_after is not None
         and sum(self.calls.values()) > self.interrupt_after):
       raise self.interrupt_exc
@@ -208,17 +244,17 @@ class MockClient:
     wanted = lambda c: any(fnmatch.fnmatchcase(c, p)
                            for p in channel.split(','))
     if (_covers(starttime, endtime, self.no_data)
-        or (network, station, location) != ('IU', 'MAJO', '00')
+        or network != 'IU' or station not in STATIONS or location != '00'
         or not any(wanted(c) for c in o18a())):
       raise header.FDSNNoDataException('No data available for request.',
                                        'Error 204: no matching data')
     for time, name in self.stand_ins.items():
       if _covers(starttime, endtime, [time]):
-        st = stand_in(name, time).trim(starttime, endtime)
+        st = stand_in(name, time, station).trim(starttime, endtime)
         return obspy.Stream([tr for tr in st if wanted(tr.stats.channel)])
     npts = int(round((endtime - starttime) * FS)) + 1
     return obspy.Stream([obspy.Trace(
-        counts(c, starttime, npts),
-        {'network': 'IU', 'station': 'MAJO', 'location': '00', 'channel': c,
+        counts(c, starttime, npts, station),
+        {'network': 'IU', 'station': station, 'location': '00', 'channel': c,
          'sampling_rate': FS, 'starttime': starttime})
                          for c in o18a() if wanted(c)])
