@@ -63,13 +63,35 @@ def map_batches(fn, source, batch_size: int) -> np.ndarray:
 
 
 def train_iterator(source: WindowSource, batch_size: int, num_epochs: int,
-                   seed: int, num_threads: int = 2):
+                   seed: int, num_threads: int = 2,
+                   rows: tuple[int, int] | None = None):
   """A checkpointable grain iterator of shuffled batches, reshuffled per epoch.
 
   Batches are stacked dicts of the source's items; an incomplete last
   batch of each pass is dropped.
+
+  Args:
+    source: the training windows.
+    batch_size: windows per (global) batch.
+    num_epochs: passes over the source.
+    seed: of the shuffle, the same in every process.
+    num_threads: grain's reading threads.
+    rows: [lo, hi), the rows of every global batch this process reads (in
+      a run of several processes: `distributed.local_rows`); None for all.
+      Process p's k-th batch is then rows lo..hi of the global batch k, so
+      the processes together see exactly the batches one process would.
   """
-  dataset = (grain.MapDataset.source(source).shuffle(seed=seed)
-             .repeat(num_epochs).batch(batch_size, drop_remainder=True))
+  dataset = grain.MapDataset.source(source).shuffle(seed=seed).repeat(
+      num_epochs)
+  lo, hi = rows or (0, batch_size)
+  if (lo, hi) == (0, batch_size):
+    dataset = dataset.batch(batch_size, drop_remainder=True)
+  else:
+    block = hi - lo
+    if batch_size % block or lo % block:
+      raise ValueError(f'Rows {lo}..{hi} are not a block of a batch of '
+                       f'{batch_size}.')
+    dataset = dataset.batch(block, drop_remainder=True)[
+        lo // block::batch_size // block]
   return iter(dataset.to_iter_dataset(
       grain.ReadOptions(num_threads=num_threads, prefetch_buffer_size=4)))

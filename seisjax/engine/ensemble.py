@@ -7,6 +7,7 @@ carry a leading member axis, sharded over the mesh axis 'member'; batches are
 sharded over 'data'.
 """
 
+import collections
 import functools
 import math
 from typing import Any, Callable
@@ -20,6 +21,7 @@ from flax.training import train_state
 from jax.sharding import AxisType, NamedSharding, PartitionSpec as P
 
 from seisjax.engine import data as data_lib
+from seisjax.engine import distributed
 
 
 class TrainState(train_state.TrainState):
@@ -38,10 +40,15 @@ def make_mesh(member: int = 1, data: int = -1,
   data = n // member if data == -1 else data
   if member * data != n:
     raise ValueError(f'Mesh {member} x {data} does not use the {n} devices.')
+  # The data axis runs over the devices in process order, so that each
+  # process holds one block of a batch's rows and reads only those
+  # (`distributed.local_rows`); the member axis runs within a block.
+  devices = sorted(devices, key=lambda d: (d.process_index, d.id))
+  grid = np.array(devices, dtype=object).reshape(data, member).T
   # Auto axes: shardings are given at the jit boundary and XLA propagates
   # them, so the model code needs no sharding annotations.
-  return jax.make_mesh((member, data), ('member', 'data'), devices=devices,
-                       axis_types=(AxisType.Auto, AxisType.Auto))
+  return jax.sharding.Mesh(grid, ('member', 'data'),
+                           axis_types=(AxisType.Auto, AxisType.Auto))
 
 
 def member_seeds(seed: int, n_members: int) -> np.ndarray:
@@ -132,23 +139,92 @@ def batch_sharding(mesh, member_axis: int | None) -> NamedSharding:
                                'member'))
 
 
+WAYS = ('vmap', 'unroll', 'map')
+# Counts how often each jitted ensemble function is traced (a test checks
+# that the train step is traced once).
+TRACES = collections.Counter()
+
+
+def map_members(member_fn: Callable, in_axes: tuple,
+                way: str = 'vmap') -> Callable:
+  """`member_fn` over stacked members, in one of three ways.
+
+  All three run the N members in one jitted call and give the same results
+  up to float rounding; which is fastest depends on the backend, measured
+  by bench/train_throughput.py (the engine's default, 'auto', follows it:
+  `seisjax.engine.train.ensemble_way`).
+  - 'vmap': `jax.vmap`, the members batched into every operation (a
+    convolution becomes one grouped convolution). One call keeps an
+    accelerator busy; XLA's CPU grouped convolutions are slow.
+  - 'unroll': a Python loop over the members inside the jitted function:
+    N copies of the one-member graph, which XLA schedules as it likes.
+  - 'map': `jax.lax.map`, one member after another in a loop: the memory
+    of one member's activations, at any N.
+
+  Args:
+    member_fn: a function of one member's arguments.
+    in_axes: as for `jax.vmap`, one entry per argument: 0 for a stacked
+      argument, None for a shared one, or for a dict argument a dict of
+      per-entry axes (None shared, an int the member axis).
+    way: 'vmap', 'unroll' or 'map'.
+  """
+  if way == 'vmap':
+    return jax.vmap(member_fn, in_axes=in_axes)
+  if way not in WAYS:
+    raise ValueError(f'way must be one of {WAYS}, got {way!r}.')
+
+  def split(arg, axes):
+    """(mapped part with the member axis first, shared part)."""
+    if axes is None:
+      return {}, arg
+    if isinstance(axes, int):
+      return jax.tree.map(lambda v: jnp.moveaxis(v, axes, 0), arg), None
+    mapped = {k: jnp.moveaxis(v, axes[k], 0) for k, v in arg.items()
+              if axes.get(k) is not None}
+    shared = {k: v for k, v in arg.items() if axes.get(k) is None}
+    return mapped, shared
+
+  def run(*args):
+    parts = [split(a, ax) for a, ax in zip(args, in_axes, strict=True)]
+
+    def one(mapped):
+      return member_fn(*[
+          {**shared, **m} if isinstance(axes, dict)
+          else shared if axes is None else m
+          for (_, shared), m, axes in zip(parts, mapped, in_axes)])
+
+    mapped = [m for m, _ in parts]
+    if way == 'map':
+      return jax.lax.map(one, mapped)
+    n = len(jax.tree.leaves(mapped)[0])
+    outs = [one(jax.tree.map(lambda v, i=i: v[i], mapped)) for i in range(n)]
+    return jax.tree.map(lambda *v: jnp.stack(v), *outs)
+  return run
+
+
 def jit_ensemble_step(member_step: Callable, mesh,
-                      batch_in_axes: dict[str, int | None] | None = None
-                      ) -> Callable:
+                      batch_in_axes: dict[str, int | None] | None = None,
+                      way: str = 'vmap') -> Callable:
   """vmaps `member_step(state, batch, epoch)` over members and jits it.
 
   State, and so the per-member keys, are mapped. By default the batch is
   shared by members (in_axes None). `batch_in_axes` gives one in_axes per
   batch entry instead, so that members can see different targets on the same
   windows, e.g. {'x': None, 'label': 1} with labels (batch, members) for the
-  permutation test (seisjax/precursor/significance.py) or bootstrap weights. The
-  stacked state is donated so memory is reused between steps.
+  permutation test (seisjax/precursor/significance.py) or bootstrap weights.
+  `way` chooses how the members run (`map_members`). The stacked state is
+  donated so memory is reused between steps.
   """
   if batch_in_axes is None:
     in_batch = data_sharding(mesh)
   else:
     in_batch = {k: batch_sharding(mesh, a) for k, a in batch_in_axes.items()}
-  step = jax.vmap(member_step, in_axes=(0, batch_in_axes, None))
+  mapped = map_members(member_step, (0, batch_in_axes, None), way)
+
+  def step(state, batch, epoch):
+    TRACES['train_step'] += 1
+    return mapped(state, batch, epoch)
+
   return jax.jit(
       step,
       in_shardings=(member_sharding(mesh), in_batch, replicated(mesh)),
@@ -156,11 +232,25 @@ def jit_ensemble_step(member_step: Callable, mesh,
       donate_argnums=0)
 
 
-def jit_ensemble_predict(member_predict: Callable, mesh) -> Callable:
-  """vmaps `member_predict(variables, x)` over members and jits it."""
-  return jax.jit(jax.vmap(member_predict, in_axes=(0, None)),
-                 in_shardings=(member_sharding(mesh), data_sharding(mesh)),
-                 out_shardings=NamedSharding(mesh, P('member', 'data')))
+def jit_ensemble_predict(member_predict: Callable, mesh,
+                         way: str = 'vmap') -> Callable:
+  """`member_predict(variables, x)` over members (`map_members`), jitted.
+
+  `x` is a whole batch, the same in every process (each passes its rows on
+  in a run of several processes); the output is a global array sharded
+  over ('member', 'data'): `distributed.to_host` reads it.
+  """
+  jitted = jax.jit(map_members(member_predict, (0, None), way),
+                   in_shardings=(member_sharding(mesh), data_sharding(mesh)),
+                   out_shardings=NamedSharding(mesh, P('member', 'data')))
+  sharding = data_sharding(mesh)
+
+  def predict(variables, x):
+    if jax.process_count() > 1:
+      lo, hi = distributed.local_rows(sharding, len(x))
+      x = distributed.to_global(x[lo:hi], sharding, len(x))
+    return jitted(variables, x)
+  return predict
 
 
 def eval_step(predict_fn, variables, windows, batch_size) -> np.ndarray:
@@ -172,7 +262,7 @@ def eval_step(predict_fn, variables, windows, batch_size) -> np.ndarray:
     windows: a `data_lib.WindowSource`, or an array of inputs.
     batch_size: a multiple of the mesh's data axis.
   """
-  out = [np.asarray(predict_fn(variables, x))[:, :n]
+  out = [distributed.to_host(predict_fn(variables, x))[:, :n]
          for x, n in data_lib.padded_batches(windows, batch_size)]
   return np.concatenate(out, axis=1)
 

@@ -12,7 +12,6 @@ modified data (the precursor's permutation test); `load_best` reads the
 best weights of a run for inference, without an optimiser.
 """
 
-import collections
 import contextlib
 import functools
 import importlib.metadata
@@ -29,6 +28,7 @@ import optax
 
 from seisjax.engine import checkpointing
 from seisjax.engine import data
+from seisjax.engine import distributed
 from seisjax.engine import ensemble
 from seisjax.engine import validation
 from seisjax.engine import workdir as workdir_lib
@@ -36,8 +36,8 @@ from seisjax.engine import writers
 
 log = logging.getLogger(__name__)
 
-# Counts how often each jitted function is traced (a test checks it is once).
-TRACES = collections.Counter()
+# Counts how often the jitted ensemble step is traced (a test checks once).
+TRACES = ensemble.TRACES
 
 
 class Interrupted(Exception):
@@ -63,8 +63,8 @@ def step_rngs(key, rng_streams, epoch, step) -> dict:
 
 
 def train_step(state: ensemble.TrainState, batch, epoch, loss_fn,
-               rng_streams=()):
-  """One optimisation step of one member (vmapped over members by the caller).
+               rng_streams=(), microbatches: int = 1):
+  """One optimisation step of one member (over members: `map_members`).
 
   Args:
     state: the member's state.
@@ -73,32 +73,78 @@ def train_step(state: ensemble.TrainState, batch, epoch, loss_fn,
     epoch: scalar, for the random streams redrawn once per epoch.
     loss_fn: `(outputs, batch) -> (loss, metrics)`, the task's loss.
     rng_streams: the task's random streams (`Task.rng_streams`).
+    microbatches: the batch is split into this many equal parts whose
+      gradients are averaged before one update (gradient accumulation:
+      activation memory of one part). The same as the whole batch for a
+      model whose outputs do not depend on the batch; with batch norm each
+      part normalises by its own statistics and updates the running ones
+      in turn, and per-step random streams differ per part.
 
   Returns:
-    The new state and {'loss', **metrics}.
+    The new state and {'loss', **metrics} (means over the parts).
   """
-  TRACES['train_step'] += 1
   rngs = step_rngs(jax.random.wrap_key_data(state.key), rng_streams, epoch,
                    state.step)
 
-  def loss_and_metrics(params):
-    outputs, updates = state.apply_fn(
-        {'params': params, 'batch_stats': state.batch_stats}, batch['x'],
-        train=True, rngs=rngs, mutable=['batch_stats'])
-    loss, step_metrics = loss_fn(outputs, batch)
-    return loss, (step_metrics, updates['batch_stats'])
+  def loss_and_grads(batch_stats, part, part_rngs):
+    def loss_and_metrics(params):
+      outputs, updates = state.apply_fn(
+          {'params': params, 'batch_stats': batch_stats}, part['x'],
+          train=True, rngs=part_rngs, mutable=['batch_stats'])
+      loss, step_metrics = loss_fn(outputs, part)
+      return loss, (step_metrics, updates['batch_stats'])
+    (loss, (step_metrics, batch_stats)), grads = jax.value_and_grad(
+        loss_and_metrics, has_aux=True)(state.params)
+    return grads, batch_stats, {'loss': loss, **step_metrics}
 
-  (loss, (step_metrics, batch_stats)), grads = jax.value_and_grad(
-      loss_and_metrics, has_aux=True)(state.params)
+  if microbatches == 1:
+    grads, batch_stats, step_metrics = loss_and_grads(state.batch_stats,
+                                                      batch, rngs)
+  else:
+    per_step = {name for name, per in rng_streams if per == 'step'}
+    parts = jax.tree.map(
+        lambda v: v.reshape(microbatches, v.shape[0] // microbatches,
+                            *v.shape[1:]), batch)
+
+    def accumulate(carry, xs):
+      grads_sum, batch_stats = carry
+      i, part = xs
+      part_rngs = {k: jax.random.fold_in(v, i) if k in per_step else v
+                   for k, v in rngs.items()}
+      grads, batch_stats, part_metrics = loss_and_grads(batch_stats, part,
+                                                        part_rngs)
+      return (jax.tree.map(jnp.add, grads_sum, grads), batch_stats), (
+          part_metrics)
+
+    zeros = jax.tree.map(jnp.zeros_like, state.params)
+    (grads, batch_stats), part_metrics = jax.lax.scan(
+        accumulate, (zeros, state.batch_stats),
+        (jnp.arange(microbatches), parts))
+    grads = jax.tree.map(lambda g: g / microbatches, grads)
+    step_metrics = jax.tree.map(lambda m: m.mean(0), part_metrics)
   state = state.apply_gradients(grads=grads, batch_stats=batch_stats)
-  return state, {'loss': loss, **step_metrics}
+  return state, step_metrics
+
+
+# The fastest way of running the members per backend, as measured by
+# bench/train_throughput.py (docs/scale.md): 'auto' picks it.
+FASTEST_WAY = {'cpu': 'unroll'}
+
+
+def ensemble_way(config) -> str:
+  """`config.train.ensemble_way`, 'auto' resolved for this backend."""
+  way = config.train.get('ensemble_way', 'auto')
+  if way == 'auto':
+    return FASTEST_WAY.get(jax.default_backend(), 'vmap')
+  return way
 
 
 def make_train_step(task, config):
-  """`train_step` with the loss and random streams of `task`."""
+  """`train_step` with the loss, random streams and micro-batches."""
   return functools.partial(
       train_step, loss_fn=functools.partial(task.loss, config=config),
-      rng_streams=tuple(task.rng_streams))
+      rng_streams=tuple(task.rng_streams),
+      microbatches=config.train.get('microbatches', 1))
 
 
 def make_optimizer(train_config,
@@ -143,17 +189,21 @@ def _initial_best(state):
   n = state.step.shape[0]
   # Copies: the train step donates (and so deletes) the state's buffers.
   copy = lambda tree: jax.tree.map(jnp.copy, tree)
+  # On the members' sharding, as the state: a run of several processes
+  # holds only global arrays.
+  on_members = lambda x: jax.device_put(x, state.step.sharding)
   return {'params': copy(state.params),
           'batch_stats': copy(state.batch_stats),
-          'val_score': jnp.full((n,), -jnp.inf),
-          'epoch': jnp.zeros((n,), jnp.int32)}
+          'val_score': on_members(np.full((n,), -np.inf, np.float32)),
+          'epoch': on_members(np.zeros((n,), np.int32))}
 
 
 def should_stop(best, epochs_done: int, patience: int) -> bool:
   """Early stopping: no member improved in the last `patience` epochs."""
   if patience <= 0:
     return False
-  return bool(np.all(epochs_done - np.asarray(best['epoch']) >= patience))
+  return bool(np.all(epochs_done - distributed.to_host(best['epoch'])
+                     >= patience))
 
 
 @contextlib.contextmanager
@@ -319,9 +369,24 @@ def _fit(config, workdir, task, datasets, batch_in_axes):
   log.info('%d members of %d parameters each.', config.n_members,
            ensemble.n_params(ckpt_state['train'].params) // config.n_members)
 
+  batch_size = config.train.batch_size
+  shardings = (ensemble.data_sharding(mesh) if batch_in_axes is None else
+               {k: ensemble.batch_sharding(mesh, a)
+                for k, a in batch_in_axes.items()})
+  multi = jax.process_count() > 1
+  # Each process reads only its rows of every global batch.
+  rows = (distributed.local_rows(ensemble.data_sharding(mesh), batch_size)
+          if multi else None)
   iterator = data.train_iterator(
-      datasets.train, config.train.batch_size, config.train.num_epochs,
-      config.train.shuffle_seed)
+      datasets.train, batch_size, config.train.num_epochs,
+      config.train.shuffle_seed, rows=rows)
+
+  def global_batch(local):
+    if not multi:
+      return local
+    return {k: distributed.to_global(
+        v, shardings if batch_in_axes is None else shardings[k], batch_size)
+            for k, v in local.items()}
   checkpointer = checkpointing.Checkpointer(
       os.path.join(workdir, 'checkpoints'), config.train.max_checkpoints)
   start = checkpointer.latest_step() or 0
@@ -335,14 +400,17 @@ def _fit(config, workdir, task, datasets, batch_in_axes):
   writer = writers.MetricWriter(workdir)
   writer.drop_after(start)  # Lines of steps the checkpoint does not hold.
 
+  way = ensemble_way(config)
   step_fn = ensemble.jit_ensemble_step(make_train_step(task, config), mesh,
-                                       batch_in_axes=batch_in_axes)
-  predict_fn = ensemble.jit_ensemble_predict(task.make_predict(model), mesh)
+                                       batch_in_axes=batch_in_axes, way=way)
+  predict_fn = ensemble.jit_ensemble_predict(task.make_predict(model), mesh,
+                                             way)
   progress = writers.Progress(total_steps, config.train.batch_size)
   pending = []  # Metrics of steps not yet checked, kept on device.
 
   def check_and_log(step):
-    stacked = jax.tree.map(lambda *m: np.stack(m), *pending)
+    stacked = jax.tree.map(
+        lambda *m: np.stack([distributed.to_host(v) for v in m]), *pending)
     pending.clear()
     loss = stacked['loss']  # (steps, members)
     if not np.all(np.isfinite(loss)):
@@ -369,7 +437,7 @@ def _fit(config, workdir, task, datasets, batch_in_axes):
                  'validation score in %d epochs.', epochs_done, patience)
         break
       epoch = (step - 1) // steps_per_epoch
-      batch = next(iterator)
+      batch = global_batch(next(iterator))
       ckpt_state['train'], step_metrics = step_fn(
           ckpt_state['train'], batch, jnp.int32(epoch))
       pending.append(step_metrics)
@@ -389,11 +457,12 @@ def _fit(config, workdir, task, datasets, batch_in_axes):
         log.info('epoch %d: %s', epoch + 1, ', '.join(
             f'{k} per member {np.round(v, 4).tolist()}'
             for k, v in val_scalars.items()))
-      if end_of_epoch or stop.is_set():
+      stopping = distributed.any_process(stop.is_set())
+      if end_of_epoch or stopping:
         if pending:
           check_and_log(step)
         checkpointer.save(step, ckpt_state, iterator)
-      if stop.is_set():
+      if stopping:
         checkpointer.wait()
         raise Interrupted(f'Interrupted at step {step}; checkpoint saved in '
                           f'{workdir}. Run the same command to resume.')
@@ -402,4 +471,4 @@ def _fit(config, workdir, task, datasets, batch_in_axes):
 
   best = ckpt_state['best']
   variables = {'params': best['params'], 'batch_stats': best['batch_stats']}
-  return predict_fn, variables, np.asarray(best['epoch'])
+  return predict_fn, variables, distributed.to_host(best['epoch'])

@@ -83,3 +83,12 @@ def check_engine_fields(config) -> None:
   if 'patience' in config.train:
     require(config, 'train.patience', integer(0),
             'an integer >= 0 (0: no early stopping)')
+  if 'ensemble_way' in config.train:
+    require(config, 'train.ensemble_way',
+            one_of('auto', 'vmap', 'unroll', 'map'),
+            "'auto', 'vmap', 'unroll' or 'map'")
+  if 'microbatches' in config.train:
+    require(config, 'train.microbatches',
+            lambda v: integer(1)(v) and config.train.batch_size % v == 0,
+            f'an integer >= 1 that divides train.batch_size '
+            f'({config.train.batch_size})')

@@ -16,12 +16,15 @@ import json
 import logging
 import os
 
+from seisjax.engine import distributed
+
 log = logging.getLogger(__name__)
 
 # Fields whose change continues the same run, for every task.
 CONTINUING = ('mode', 'train.num_epochs', 'train.patience',
               'train.eval_batch_size', 'train.log_every_steps',
-              'train.max_checkpoints', 'data.data_dir')
+              'train.max_checkpoints', 'train.ensemble_way',
+              'data.data_dir')
 LOCK = '.lock'
 CONFIG = 'config.json'
 
@@ -109,9 +112,13 @@ def lock(workdir: str):
   """Holds `<workdir>/.lock` for this process; refuses a second process.
 
   Re-entrant within a process (the engine's `fit` inside
-  `train_and_evaluate`). Creates the workdir.
+  `train_and_evaluate`). Creates the workdir. In a run of several
+  processes the primary one holds it for all.
   """
   os.makedirs(workdir, exist_ok=True)
+  if not distributed.is_primary():
+    yield
+    return
   path = os.path.realpath(os.path.join(workdir, LOCK))
   if path in _held:
     _held[path][1] += 1

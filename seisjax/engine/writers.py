@@ -20,6 +20,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from seisjax.engine import distributed
+
 
 def to_json(value):
   """Numpy and jax values to plain Python for json.dump."""
@@ -46,13 +48,16 @@ def atomic_path(path):
   """A temporary path beside `path`, renamed onto it if the block succeeds.
 
   The temporary name keeps the file's extension (for writers that infer the
-  format from it) and is hidden; it is removed if the block fails.
+  format from it) and is hidden; it is removed if the block fails. In a run
+  of several processes only the primary one writes: the others' block
+  writes to a temporary file that is dropped.
   """
   folder, name = os.path.split(os.path.abspath(path))
   tmp = os.path.join(folder, f'.tmp-{os.getpid()}-{name}')
   try:
     yield tmp
-    os.replace(tmp, path)
+    if distributed.is_primary():
+      os.replace(tmp, path)
   finally:
     with contextlib.suppress(FileNotFoundError):
       os.remove(tmp)
@@ -106,6 +111,8 @@ class MetricWriter:
     self.path = os.path.join(workdir, 'metrics.jsonl')
 
   def write_scalars(self, step: int, scalars: dict) -> None:
+    if not distributed.is_primary():
+      return
     with open(self.path, 'a') as f:
       f.write(json.dumps({'step': int(step), **to_json(scalars)}) + '\n')
 

@@ -52,13 +52,16 @@ def make_source(n: int, seed: int) -> ArraySource:
 
 class ToyNet(nn.Module):
   features: int = 4
+  batch_norm: bool = True
+  dropout: float = 0.1
 
   @nn.compact
   def __call__(self, x, train: bool = False):
     x = nn.Conv(self.features, (3,))(x)
-    x = nn.BatchNorm(use_running_average=not train, momentum=0.9)(x)
+    if self.batch_norm:
+      x = nn.BatchNorm(use_running_average=not train, momentum=0.9)(x)
     x = nn.relu(x).mean(axis=1)
-    x = nn.Dropout(0.1, deterministic=not train)(x)
+    x = nn.Dropout(self.dropout, deterministic=not train)(x)
     return nn.Dense(2)(x)
 
 
@@ -81,7 +84,7 @@ class ToyTask:
                 'val': np.arange(config.data.n_val)})
 
   def make_model(self, config) -> ToyNet:
-    return ToyNet(config.model.features)
+    return ToyNet(**config.model)
 
   def input_shape(self, config):
     del config

@@ -18,6 +18,7 @@ from seisjax import registry
 from seisjax.engine import ensemble
 from seisjax.engine import task as task_lib
 from seisjax.engine import train
+from seisjax.engine import validation
 from tests.engine import toy
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -130,6 +131,36 @@ def test_member_equals_solo_run(tmp_path):
   # ... and differs from the other members by far more.
   gaps = jax.tree.map(lambda e, s: np.abs(e[1] - s[0]).max(), ens, one)
   assert max(jax.tree.leaves(gaps)) > 1e-2
+
+
+@pytest.mark.parametrize('way', ['unroll', 'map'])
+def test_every_way_of_running_members_trains_the_same(tmp_path, way):
+  states = {}
+  for w in ('vmap', way):
+    config = toy.config(num_epochs=1, optimizer='sgd', learning_rate=0.1,
+                        ensemble_way=w)
+    train.train_and_evaluate(config, str(tmp_path / w), toy.TASK)
+    states[w] = _final_state(str(tmp_path / w))[1]['train']
+  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, atol=1e-5),
+               states['vmap'], states[way])
+
+
+def test_microbatches_equal_the_whole_batch(tmp_path):
+  # Without batch norm or dropout a step does not depend on how the batch
+  # is split: accumulated gradients equal the whole batch's.
+  states = {}
+  for microbatches in (1, 4):
+    config = toy.config(num_epochs=1, optimizer='sgd', learning_rate=0.1,
+                        microbatches=microbatches)
+    config.model.update(batch_norm=False, dropout=0.0)
+    train.train_and_evaluate(config, str(tmp_path / str(microbatches)),
+                             toy.TASK)
+    states[microbatches] = _final_state(
+        str(tmp_path / str(microbatches)))[1]['train']['params']
+  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, atol=1e-5),
+               states[1], states[4])
+  with pytest.raises(validation.ConfigError, match='divides'):
+    train.check_config(toy.config(microbatches=3), toy.TASK)
 
 
 def _wrap_step(monkeypatch, wrap):
