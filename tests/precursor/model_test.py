@@ -94,3 +94,16 @@ def test_tiny_model_runs(train):
                     mutable=['batch_stats'] if train else False)
   logits = out[0] if train else out
   assert logits.shape == (3, 2) and np.all(np.isfinite(logits))
+
+
+def test_depthwise_conv_equals_a_grouped_convolution():
+  rng = np.random.default_rng(0)
+  x = rng.normal(size=(2, 50, 3)).astype(np.float32)
+  for taps in (9, 4):
+    kernel = rng.normal(size=(taps, 3)).astype(np.float32)
+    expected = jax.lax.conv_general_dilated(
+        x, kernel[:, None], window_strides=(1,), padding='SAME',
+        dimension_numbers=('NWC', 'WIO', 'NWC'), feature_group_count=3)
+    np.testing.assert_allclose(precursor_cnn.depthwise_conv(x, kernel),
+                               expected,
+                               rtol=1e-5, atol=1e-5)
