@@ -23,6 +23,11 @@ interval fractions) in the workdir:
              Mw >= 6 event follows (synthetic: no precursor, snr 0; real:
              the `fake` records of the japan_precursor builder). A sound
              pipeline scores about 50 % here.
+  exp=detect (beyond the paper) detectability: the CNN and a band-power
+             logistic regression at planted SNRs 0-2 on the same windows,
+             accuracy, CI, event-swap p-value, the smallest significant SNR
+             and the analyses there (seisjax/precursor/detectability.py):
+             detectability.csv/json/png. Synthetic data only.
 
 `data=synthetic` (default) runs on the embedded generator; `data=japan` on
 the real IU.MAJO records (docs/precursor.md, "The real Japan data set"),
@@ -44,7 +49,9 @@ from configs import precursor
 from seisjax.engine import config_args
 from seisjax.precursor import paper_catalogue
 
-EXPERIMENTS = ('5.1', '5.2.1', '5.2.2', '7.1', '7.2', 'fake')
+EXPERIMENTS = ('5.1', '5.2.1', '5.2.2', '7.1', '7.2', 'fake', 'detect')
+# The detectability sweep's planted SNRs (0 is the null data set).
+DETECT_SNRS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 2.0)
 N_SET_B = 32  # Table 2.
 
 
@@ -89,6 +96,15 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
       config.n_members = 5  # "over 5 seeds"
   elif exp in ('7.1', '7.2'):
     data.n_verify_events = 8 if tiny else N_SET_B
+  if exp == 'detect':
+    if arg['data'] != 'synthetic':
+      raise ValueError('exp=detect plants precursors: data=synthetic only.')
+    config.mode = 'detectability'
+    config.detectability = ml_collections.ConfigDict({
+        'snrs': (0.0, 2.0) if tiny else DETECT_SNRS,
+        'alpha': 0.05,  # Significance level of the event-swap test.
+        # The section-6 analyses at the CNN's smallest significant SNR.
+        'analyses_at_threshold': not tiny})
   if exp == '7.2':
     config.mode = 'cycles'
     data.pool_sets = True

@@ -16,6 +16,7 @@ from seisjax.picking import picker
 from seisjax.picking import polarity
 from seisjax.precursor import analyze
 from seisjax.precursor import cycles
+from seisjax.precursor import detectability
 from seisjax.precursor import significance
 from seisjax.precursor import task as precursor_task
 
@@ -25,7 +26,8 @@ TASKS = {t.name: t for t in (precursor_task.TASK, picker.TASK,
 EXTRA_MODES = {
     'precursor': {'analyze': analyze.analyze,
                   'permutation': significance.permutation_test,
-                  'cycles': cycles.run_cycles},
+                  'cycles': cycles.run_cycles,
+                  'detectability': detectability.detectability},
 }
 
 

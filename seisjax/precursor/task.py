@@ -39,9 +39,9 @@ class PrecursorTask:
   # The random input layer's kernel is redrawn every epoch, as in the paper;
   # dropout every step.
   rng_streams = (('random_input', 'epoch'), ('dropout', 'step'))
-  # The analyses, the permutation test and the training cycles read a run
-  # without changing it.
-  continuing_fields = ('evals', 'permutation', 'cycles')
+  # The analyses, the permutation test, the training cycles and the
+  # detectability sweep read a run without changing it.
+  continuing_fields = ('evals', 'permutation', 'cycles', 'detectability')
 
   def check_config(self, config) -> None:
     data.check_config(config)
