@@ -8,7 +8,7 @@ r"""Training throughput of a seed ensemble: each way of running its members.
       --members=5 --ways=map --config.train.microbatches=4   # paper model
 
 For every ensemble size and way of running the members in one jitted step
-(`train.ensemble_way`: 'vmap', 'unroll' or 'map'; see
+(`train.ensemble_way`: 'vmap', 'unroll', 'chain' or 'map'; see
 seisjax/engine/ensemble.py::map_members), a child process
 builds the config's model and times its jitted train step on random batches
 (data loading excluded) after one compiling step. Prints one JSON object:

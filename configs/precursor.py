@@ -91,6 +91,14 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   train.num_epochs = 30
   train.log_every_steps = 20
   train.max_checkpoints = 2
+  # How the members run in one step ('auto': the fastest measured on this
+  # backend, seisjax/engine/train.py::ensemble_way; or one of
+  # seisjax/engine/ensemble.py::WAYS).
+  train.ensemble_way = 'auto'
+  # Gradient accumulation: the batch in this many parts, one after another
+  # (the memory of one part; the paper-sized 5-member ensemble fits in
+  # 24 GiB on a CPU with 4, see docs/scale.md).
+  train.microbatches = 1
 
   # Section 6: what did the network see? Run on a trained workdir with
   # --config.mode=analyze; each entry is an evaluator

@@ -139,17 +139,41 @@ def batch_sharding(mesh, member_axis: int | None) -> NamedSharding:
                                'member'))
 
 
-WAYS = ('vmap', 'unroll', 'map')
+WAYS = ('vmap', 'unroll', 'chain', 'map')
 # Counts how often each jitted ensemble function is traced (a test checks
 # that the train step is traced once).
 TRACES = collections.Counter()
 
 
+def run_after(value, previous):
+  """`value`, usable only once `previous` exists: one thing after another.
+
+  Running members (or micro-batches) one after another lets XLA reuse one's
+  activation memory for the next. `jax.lax.optimization_barrier` says so
+  on accelerators, but XLA's CPU pipeline drops barriers before it
+  schedules, so the floating leaves of `value` also get a data dependency:
+  plus 0 x a scalar of `previous` (in a where(), which XLA does not fold; a
+  non-finite scalar adds nothing, so one member's NaN stays its own).
+  """
+  value, previous = jax.lax.optimization_barrier((value, previous))
+  # One element of every leaf: the whole of `previous` (a step counter is
+  # ready long before the gradients).
+  scalar = sum(leaf.ravel()[0].astype(jnp.float32)
+               for leaf in jax.tree.leaves(previous))
+  zero = jnp.where(jnp.isfinite(scalar), scalar * 0, 0)
+
+  def gate(v):
+    if jnp.issubdtype(v.dtype, jnp.floating):
+      return v + zero.astype(v.dtype)
+    return v
+  return jax.tree.map(gate, value)
+
+
 def map_members(member_fn: Callable, in_axes: tuple,
                 way: str = 'vmap') -> Callable:
-  """`member_fn` over stacked members, in one of three ways.
+  """`member_fn` over stacked members, in one of four ways.
 
-  All three run the N members in one jitted call and give the same results
+  All four run the N members in one jitted call and give the same results
   up to float rounding; which is fastest depends on the backend, measured
   by bench/train_throughput.py (the engine's default, 'auto', follows it:
   `seisjax.engine.train.ensemble_way`).
@@ -158,6 +182,10 @@ def map_members(member_fn: Callable, in_axes: tuple,
     accelerator busy; XLA's CPU grouped convolutions are slow.
   - 'unroll': a Python loop over the members inside the jitted function:
     N copies of the one-member graph, which XLA schedules as it likes.
+  - 'chain': 'unroll' with each member's inputs held back until the
+    previous member's outputs exist (`run_after`): one member after
+    another in the activation memory of one, without a loop (XLA's CPU
+    backend runs convolutions inside loops many times slower).
   - 'map': `jax.lax.map`, one member after another in a loop: the memory
     of one member's activations, at any N.
 
@@ -166,7 +194,7 @@ def map_members(member_fn: Callable, in_axes: tuple,
     in_axes: as for `jax.vmap`, one entry per argument: 0 for a stacked
       argument, None for a shared one, or for a dict argument a dict of
       per-entry axes (None shared, an int the member axis).
-    way: 'vmap', 'unroll' or 'map'.
+    way: one of WAYS.
   """
   if way == 'vmap':
     return jax.vmap(member_fn, in_axes=in_axes)
@@ -197,7 +225,12 @@ def map_members(member_fn: Callable, in_axes: tuple,
     if way == 'map':
       return jax.lax.map(one, mapped)
     n = len(jax.tree.leaves(mapped)[0])
-    outs = [one(jax.tree.map(lambda v, i=i: v[i], mapped)) for i in range(n)]
+    outs = []
+    for i in range(n):
+      member = jax.tree.map(lambda v, i=i: v[i], mapped)
+      if way == 'chain' and outs:
+        member = run_after(member, outs[-1])
+      outs.append(one(member))
     return jax.tree.map(lambda *v: jnp.stack(v), *outs)
   return run
 

@@ -106,22 +106,25 @@ def train_step(state: ensemble.TrainState, batch, epoch, loss_fn,
         lambda v: v.reshape(microbatches, v.shape[0] // microbatches,
                             *v.shape[1:]), batch)
 
-    def accumulate(carry, xs):
-      grads_sum, batch_stats = carry
-      i, part = xs
+    # A Python loop, not a scan: XLA's CPU backend runs convolutions inside
+    # loops many times slower (docs/scale.md). Each part waits for the
+    # previous part's gradients, so that the parts run one after another in
+    # the activation memory of one.
+    grads, batch_stats, part_metrics = None, state.batch_stats, []
+    for i in range(microbatches):
+      part = jax.tree.map(lambda v, i=i: v[i], parts)
+      if grads is not None:
+        part = ensemble.run_after(part, grads)
       part_rngs = {k: jax.random.fold_in(v, i) if k in per_step else v
                    for k, v in rngs.items()}
-      grads, batch_stats, part_metrics = loss_and_grads(batch_stats, part,
+      part_grads, batch_stats, metrics = loss_and_grads(batch_stats, part,
                                                         part_rngs)
-      return (jax.tree.map(jnp.add, grads_sum, grads), batch_stats), (
-          part_metrics)
-
-    zeros = jax.tree.map(jnp.zeros_like, state.params)
-    (grads, batch_stats), part_metrics = jax.lax.scan(
-        accumulate, (zeros, state.batch_stats),
-        (jnp.arange(microbatches), parts))
+      grads = part_grads if grads is None else jax.tree.map(
+          jnp.add, grads, part_grads)
+      part_metrics.append(metrics)
     grads = jax.tree.map(lambda g: g / microbatches, grads)
-    step_metrics = jax.tree.map(lambda m: m.mean(0), part_metrics)
+    step_metrics = jax.tree.map(lambda *m: jnp.mean(jnp.stack(m)),
+                                *part_metrics)
   state = state.apply_gradients(grads=grads, batch_stats=batch_stats)
   return state, step_metrics
 

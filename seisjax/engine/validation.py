@@ -85,8 +85,8 @@ def check_engine_fields(config) -> None:
             'an integer >= 0 (0: no early stopping)')
   if 'ensemble_way' in config.train:
     require(config, 'train.ensemble_way',
-            one_of('auto', 'vmap', 'unroll', 'map'),
-            "'auto', 'vmap', 'unroll' or 'map'")
+            one_of('auto', 'vmap', 'unroll', 'chain', 'map'),
+            "'auto', 'vmap', 'unroll', 'chain' or 'map'")
   if 'microbatches' in config.train:
     require(config, 'train.microbatches',
             lambda v: integer(1)(v) and config.train.batch_size % v == 0,

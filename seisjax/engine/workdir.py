@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 CONTINUING = ('mode', 'train.num_epochs', 'train.patience',
               'train.eval_batch_size', 'train.log_every_steps',
               'train.max_checkpoints', 'train.ensemble_way',
+              'train.microbatches',
               'data.data_dir')
 LOCK = '.lock'
 CONFIG = 'config.json'

@@ -133,7 +133,7 @@ def test_member_equals_solo_run(tmp_path):
   assert max(jax.tree.leaves(gaps)) > 1e-2
 
 
-@pytest.mark.parametrize('way', ['unroll', 'map'])
+@pytest.mark.parametrize('way', ['unroll', 'chain', 'map'])
 def test_every_way_of_running_members_trains_the_same(tmp_path, way):
   states = {}
   for w in ('vmap', way):
@@ -161,6 +161,33 @@ def test_microbatches_equal_the_whole_batch(tmp_path):
                states[1], states[4])
   with pytest.raises(validation.ConfigError, match='divides'):
     train.check_config(toy.config(microbatches=3), toy.TASK)
+
+
+def _step_temp_bytes(n_members, way, microbatches):
+  """XLA's temporary memory of the compiled toy train step (no timing)."""
+  config = toy.config(batch_size=512, ensemble_way=way,
+                      microbatches=microbatches)
+  config.n_members = n_members
+  config.model.features = 64
+  mesh = ensemble.make_mesh(1, 1)
+  state = ensemble.create_ensemble(
+      toy.TASK.make_model(config), train.make_optimizer(config.train),
+      toy.SHAPE, ensemble.member_seeds(0, n_members), mesh)
+  step = ensemble.jit_ensemble_step(train.make_train_step(toy.TASK, config),
+                                    mesh, way=way)
+  batch = {'x': np.zeros((512, *toy.SHAPE), np.float32),
+           'label': np.zeros(512, np.int32)}
+  compiled = step.lower(state, batch, np.int32(0)).compile()
+  return compiled.memory_analysis().temp_size_in_bytes
+
+
+def test_chained_members_and_microbatches_need_the_memory_of_one():
+  # The activation memory of one member (or one micro-batch) at a time:
+  # what lets the paper-sized ensemble fit on a 24 GiB CPU (docs/scale.md).
+  one = _step_temp_bytes(1, 'chain', 1)
+  assert _step_temp_bytes(4, 'unroll', 1) > 3 * one
+  assert _step_temp_bytes(4, 'chain', 1) < 1.5 * one
+  assert _step_temp_bytes(1, 'chain', 4) < 0.5 * one
 
 
 def _wrap_step(monkeypatch, wrap):
