@@ -27,9 +27,9 @@ figures: run
 	mkdir -p docs/figures
 	cp $(WORKDIR)/*.png $(WORKDIR)/analyses/*.png docs/figures/
 
-# The picking results table on ../shared/data/picks (trains 6 CPU ensembles,
-# about an hour on 2 cores, under runs/ first, or reuses them):
-# bench/results/picks.md.
+# The leave-one-set-out picking tables on ../shared/data/picks (trains 5 CPU
+# ensembles under runs/loso/ first, about 30 min on 2 cores, or reuses
+# them): bench/results/picks.md.
 picks: $(VENV)/.installed
 	$(PY) bench/pick_results.py
 

@@ -29,7 +29,8 @@ from seisjax_datasets import folder_builder
 from seisjax.picking import readers
 
 SPLIT = folder_builder.SPLIT
-FOLDER_READERS = ('seisbench', 'phasenet_ncedc', 'kumamoto_hinet')
+FOLDER_READERS = ('seisbench', 'phasenet_ncedc', 'kumamoto_hinet',
+                  'deepdenoiser_ncedc', 'stead')
 
 
 @dataclasses.dataclass(eq=False)

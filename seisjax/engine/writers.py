@@ -141,9 +141,11 @@ def format_seconds(seconds: float) -> str:
 class Progress:
   """Step rate, items per second and ETA since the first measured step."""
 
-  def __init__(self, total_steps: int, items_per_step: int):
+  def __init__(self, total_steps: int, items_per_step: float,
+               unit: str = 'windows'):
     self.total = total_steps
     self.items = items_per_step
+    self.unit = unit  # what an item is, for the rate in the line
     self._start_step = None
     self._start_time = None
 
@@ -157,5 +159,5 @@ class Progress:
     rate = (step - self._start_step) / max(now - self._start_time, 1e-9)
     eta = (self.total - step) / rate if rate > 0 else float('inf')
     return (f'step {step}/{self.total} ({100 * step / self.total:.0f}%) '
-            f'{rate:.2f} steps/s {rate * self.items:.0f} windows/s '
+            f'{rate:.2f} steps/s {rate * self.items:.0f} {self.unit}/s '
             f'ETA {format_seconds(eta)}')

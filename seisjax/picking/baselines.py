@@ -230,3 +230,43 @@ def run(name: str, windows, sampling_rate: float = 100.0,
       polarity[i] = code
   return {'pick': picks,
           'polarity': polarity if baseline.has_polarity else None}
+
+
+# Refinement of another picker's pick (e.g. the CNN's) by AIC in a short
+# window around it: 0.4 s either side, AIC's 0.1 s margin, so the refined
+# pick lies within 0.3 s of the first. Fixed before any result.
+REFINE_HALF_S = 0.4
+
+
+def aic_refine(windows, picks, sampling_rate: float = 100.0,
+               half_s: float = REFINE_HALF_S) -> np.ndarray:
+  """AIC picks in a window of +-`half_s` around each of `picks`.
+
+  Args:
+    windows: (n, time) preprocessed windows.
+    picks: (n,) picks in samples from each window start (NaN: none).
+    sampling_rate: Hz.
+    half_s: half the length of the short window, in seconds.
+
+  Returns:
+    (n,) refined picks in samples from the window start; the pick itself
+    where it is NaN or its short window leaves the window.
+  """
+  windows = np.atleast_2d(np.asarray(windows, np.float64))
+  picks = np.asarray(picks, np.float64)
+  half = int(round(half_s * sampling_rate))
+  out = picks.copy()
+  for i, (x, pick) in enumerate(zip(windows, picks)):
+    if not np.isfinite(pick):
+      continue
+    start = int(round(pick)) - half
+    if start < 0 or start + 2 * half > len(x):
+      continue
+    short = x[start:start + 2 * half]
+    peak = np.max(np.abs(short))
+    if not np.isfinite(peak) or peak == 0:
+      continue
+    got, _ = _aic(short / peak, sampling_rate, AIC)
+    if np.isfinite(got):
+      out[i] = start + got
+  return out

@@ -28,6 +28,13 @@ SHARED_PICKS = str(seismo.SHARED_DATA / 'picks')
 FIELDS = ('waveform', 'p_sample', 'polarity', 'event', 'trace',
           *records.METADATA)
 _BUILDERS = ('synthetic_picks', 'scsn_ross2018', 'seisbench')
+# The four sets of ../shared/data/picks and their readers.
+SHARED_READERS = {'phasenet_ncedc': 'phasenet_ncedc',
+                  'kumamoto_hinet': 'kumamoto_hinet',
+                  'deepdenoiser_ncedc': 'deepdenoiser_ncedc',
+                  'stead_ta109c': 'stead'}
+# Built in memory from real parts (seisjax/picking/semisynthetic.py).
+SEMISYNTHETIC = 'semisynthetic'
 
 
 @dataclasses.dataclass
@@ -54,10 +61,13 @@ def set_source(data, source: str, kind: str = 'pick') -> None:
 
   Args:
     data: `config.data`, changed in place.
-    source: `synthetic_picks`, `phasenet_ncedc` or `kumamoto_hinet` (the
-      folders in ../shared/data/picks, or `<name>:<folder>`),
-      `seisbench:<folder>` (any SeisBench-format folder) or `scsn:<folder>`
-      (the published SCSN HDF5 files of Ross et al.).
+    source: `synthetic_picks`; `phasenet_ncedc`, `kumamoto_hinet`,
+      `deepdenoiser_ncedc` or `stead_ta109c` (the folders in
+      ../shared/data/picks, or `<name>:<folder>`); `seisbench:<folder>`
+      (any SeisBench-format folder), `stead:<folder>` (STEAD's original
+      layout) or `scsn:<folder>` (the published SCSN HDF5 files of Ross et
+      al.); `semisynthetic` or `semisynthetic:<set>+<set>...` (real parts
+      recombined, seisjax/picking/semisynthetic.py).
     kind: 'pick' reads the SCSN pick files (the picker's), 'fm' the
       first-motion files (the polarity classifier's).
   """
@@ -70,16 +80,39 @@ def set_source(data, source: str, kind: str = 'pick') -> None:
   name, _, path = str(source).partition(':')
   if name == 'synthetic_picks':
     data.name = 'synthetic_picks'
-  elif name in ('phasenet_ncedc', 'kumamoto_hinet'):
-    data.name, data.reader = 'seisbench', name
+  elif name in SHARED_READERS:
+    data.name, data.reader = 'seisbench', SHARED_READERS[name]
     data.path = path or os.path.join(SHARED_PICKS, name)
-  elif name in ('seisbench', 'scsn') and path:
-    data.name = 'seisbench' if name == 'seisbench' else 'scsn_ross2018'
+  elif name in ('seisbench', 'scsn', 'stead') and path:
+    data.name = 'scsn_ross2018' if name == 'scsn' else 'seisbench'
+    data.reader = 'stead' if name == 'stead' else 'seisbench'
     data.path = path
+  elif name == SEMISYNTHETIC:
+    set_semisynthetic(data, path.split('+') if path else SHARED_READERS)
   else:
     raise ValueError(f'Unknown data source {source!r}: use synthetic_picks, '
-                     'phasenet_ncedc, kumamoto_hinet, seisbench:<folder> or '
+                     f'{", ".join(SHARED_READERS)}, semisynthetic[:<set>+'
+                     '<set>...], seisbench:<folder>, stead:<folder> or '
                      'scsn:<folder>.')
+
+
+def set_semisynthetic(data, sets) -> None:
+  """The `semisynthetic` source of real parts (semisynthetic.py).
+
+  Args:
+    data: `config.data`, changed in place.
+    sets: names of ../shared/data/picks sets, or '<reader>:<folder>'.
+  """
+  data.name = SEMISYNTHETIC
+  data.sets = tuple(sets)
+  # Continuous noise at 100 Hz (../shared/data/continuous); () for none.
+  path = os.path.join(seismo.SHARED_DATA, 'continuous',
+                      'YA.UV06.00.HHZ.D.2010.244')
+  data.noise_files = (path,) if os.path.exists(path) else ()
+  data.mixes_per_signal = 30  # Mixes of each clean P signal.
+  data.snr_range_db = (0.0, 40.0)  # Uniform SNR of a mix.
+  # Label the first motion of clean signals of sets without polarity.
+  data.pseudo_polarity = True
 
 
 def check_config(config) -> None:
@@ -89,8 +122,12 @@ def check_config(config) -> None:
     validation.ConfigError: naming the field and what it allows.
   """
   require = validation.require
-  require(config, 'data.name', validation.one_of(*_BUILDERS),
-          f'one of {_BUILDERS}')
+  names = (*_BUILDERS, SEMISYNTHETIC)
+  require(config, 'data.name', validation.one_of(*names), f'one of {names}')
+  if config.data.name == SEMISYNTHETIC:
+    require(config, 'data.sets', lambda v: len(v) > 0, 'at least one set')
+    require(config, 'data.mixes_per_signal', validation.integer(0),
+            'an integer >= 0')
   for field in ('test_fraction', 'val_fraction'):
     require(config, f'data.{field}', validation.number(0.0, 1.0),
             'a fraction in [0, 1)')
@@ -102,7 +139,10 @@ def check_config(config) -> None:
   for field in ('split_seed', 'shift_seed'):
     require(config, f'data.{field}', validation.integer(0),
             'an integer >= 0')
-  if config.data.name == 'synthetic_picks':
+  if config.data.name == SEMISYNTHETIC and not config.data.generator.get(
+      'n_events'):
+    return  # No synthetic records in the mix.
+  if config.data.name in ('synthetic_picks', SEMISYNTHETIC):
     require(config, 'data.generator.n_events', validation.integer(1),
             'an integer >= 1')
     # At most 8 stations per event (the generator's default), 600 float32
@@ -268,6 +308,9 @@ def get_datasets(data, balance_polarity: bool = False) -> PickDatasets:
   Returns:
     PickDatasets; train has `data.train_copies` windows per record.
   """
+  if data.name == SEMISYNTHETIC:
+    raise ValueError('The semisynthetic source builds on this module: use '
+                     'seisjax.picking.semisynthetic.get_datasets.')
   recs, builder = load_records(data, data.data_dir)
   index = split_events(recs.event, data.test_fraction, data.val_fraction,
                        data.split_seed)

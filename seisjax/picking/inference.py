@@ -1,28 +1,39 @@
-"""A trained picker or polarity ensemble, loaded from its workdir.
+"""A trained picker or polarity ensemble, from its workdir or shipped.
 
   ensemble = load_ensemble('runs/picker_cpu')
   picks = ensemble(windows)  # (members, n) samples from each window start
+  ensemble = load_ensemble()  # the shipped picker (load_shipped('picker'))
 
 Any ensemble size loads: the config saved with the run says how many
 members there are; the best weights of each (by validation loss) are read
 from the last checkpoint, without the optimiser's state. A run whose
 training did not finish loads with a warning.
+
+The shipped models (seisjax/picking/shipped/: <task>.npz, the best weights
+of every member, and <task>.json, the run's config, its provenance and
+measured scores) are package data: they load offline, with no workdir.
+`export_shipped` writes them from a run (bench/ship_models.py).
 """
 
+import hashlib
 import json
 import logging
 import os
+import pathlib
 
+from flax import traverse_util
 import ml_collections
 import numpy as np
 
 from seisjax.engine import ensemble as ensemble_lib
 from seisjax.engine import train
+from seisjax.engine import writers
 from seisjax.picking import picker
 from seisjax.picking import polarity
 from seisjax.picking import records
 
 log = logging.getLogger(__name__)
+SHIPPED = pathlib.Path(__file__).resolve().parent / 'shipped'
 TASKS = {task.name: task for task in (picker.TASK, polarity.TASK)}
 
 
@@ -48,7 +59,8 @@ def load_config(workdir: str) -> ml_collections.ConfigDict:
 class Ensemble:
   """Calls every member on windows; see `__call__`."""
 
-  def __init__(self, config, workdir: str):
+  def __init__(self, config, workdir: str | None, variables=None):
+    """From a run's `workdir`, or from `variables` (stacked over members)."""
     if config.task not in TASKS:
       raise ValueError(f'A {config.task!r} run is not a picker or polarity '
                        'model.')
@@ -57,8 +69,11 @@ class Ensemble:
     task = TASKS[config.task]
     self.output = task.output
     mesh = ensemble_lib.make_mesh(config.mesh.member, config.mesh.data)
-    model, self.variables = train.load_best(config, task, workdir, mesh)
-    if not os.path.exists(os.path.join(workdir, 'summary.json')):
+    if variables is None:
+      model, self.variables = train.load_best(config, task, workdir, mesh)
+    else:
+      model, self.variables = task.make_model(config), variables
+    if workdir and not os.path.exists(os.path.join(workdir, 'summary.json')):
       log.warning(
           'The training in %s did not finish (it has no summary.json): this '
           '%s ensemble has the best weights of the epochs it trained. Run '
@@ -91,6 +106,61 @@ class Ensemble:
                                   self.config.train.eval_batch_size)
 
 
-def load_ensemble(workdir: str) -> Ensemble:
-  """The ensemble trained in `workdir` (a picker or polarity run)."""
+def load_ensemble(workdir: str | None = None,
+                  task: str = 'picker') -> Ensemble:
+  """The ensemble trained in `workdir`, or the shipped `task` without one."""
+  if not workdir:
+    return load_shipped(task)
   return Ensemble(load_config(workdir), workdir)
+
+
+def load_shipped(task: str = 'picker', folder=SHIPPED) -> Ensemble:
+  """The shipped 'picker' or 'polarity' ensemble (offline, package data).
+
+  Raises:
+    FileNotFoundError: the package has no shipped model of `task`.
+  """
+  folder = pathlib.Path(folder)
+  meta_path, weights = folder / f'{task}.json', folder / f'{task}.npz'
+  if not meta_path.is_file() or not weights.is_file():
+    raise FileNotFoundError(
+        f'No shipped {task} model in {folder}: reinstall seisjax, or train '
+        'one (python bench/ship_models.py) or pass --workdir.')
+  meta = json.loads(meta_path.read_text())
+  with np.load(weights) as npz:
+    flat = {tuple(k.split('/')): np.asarray(npz[k]) for k in npz.files}
+  config = ml_collections.ConfigDict(_tuples(meta['config']))
+  ensemble = Ensemble(config, None, traverse_util.unflatten_dict(flat))
+  ensemble.provenance = meta
+  return ensemble
+
+
+def export_shipped(workdir: str, folder=SHIPPED, **provenance) -> dict:
+  """Writes a run's best weights and config as a shipped model.
+
+  Args:
+    workdir: a finished picker or polarity run.
+    folder: where <task>.npz and <task>.json go.
+    **provenance: stored in the JSON beside the config (command, data,
+      commit, scores...).
+
+  Returns:
+    The JSON's content.
+  """
+  ensemble = load_ensemble(workdir)
+  folder = pathlib.Path(folder)
+  folder.mkdir(parents=True, exist_ok=True)
+  flat = traverse_util.flatten_dict(ensemble.variables, sep='/')
+  weights = folder / f'{ensemble.task}.npz'
+  with writers.atomic_path(weights) as tmp:
+    np.savez_compressed(tmp, **{k: np.asarray(v, np.float32)
+                                for k, v in flat.items()})
+  with open(os.path.join(workdir, 'config.json')) as f:
+    config = json.load(f)
+  meta = {'task': ensemble.task, 'n_members': ensemble.n_members,
+          'weights': weights.name, 'weights_bytes': weights.stat().st_size,
+          'weights_sha256': hashlib.sha256(weights.read_bytes()).hexdigest(),
+          **provenance, 'config': config}
+  writers.write_text(json.dumps(meta, indent=1, default=str) + '\n',
+                     folder / f'{ensemble.task}.json')
+  return meta

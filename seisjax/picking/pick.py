@@ -1,9 +1,14 @@
 r"""Picks P arrivals and polarities in MiniSEED / SAC files, writes QuakeML.
 
+  seisjax-pick --input='data/*.mseed' --output=picks.xml
   seisjax-pick --workdir=runs/picker --polarity_workdir=runs/polarity \
       --input='data/*.mseed' --output=picks.xml
 
-(`python -m seisjax.picking.pick` is the same command.)
+(`python -m seisjax.picking.pick` is the same command.) Without
+`--workdir` the shipped picker and polarity models of the package pick
+(seisjax/picking/shipped/, trained on four real sets and synthetic data:
+docs/picking.md); with it, a trained run's picker, and polarities only
+with `--polarity_workdir`.
 
 `--input` takes files, globs (quote them) or folders, comma-separated. A
 file or glob match that ObsPy cannot read is an error; in a folder such
@@ -99,14 +104,25 @@ def check_output(output: str, inputs: list[str]) -> None:
                      'writable.')
 
 
-def run(workdir: str, polarity_workdir: str | None, inputs: list[str],
-        output: str) -> list[obspy.core.event.Pick]:
-  """Reads, picks, writes QuakeML and prints the picks; returns them."""
+def load_models(workdir: str | None, polarity_workdir: str | None):
+  """(picker, polarity or None): the shipped pair when `workdir` is None."""
+  picker = inference.load_ensemble(workdir, 'picker')
+  if polarity_workdir:
+    polarity = inference.load_ensemble(polarity_workdir)
+  else:
+    polarity = None if workdir else inference.load_shipped('polarity')
+  return picker, polarity
+
+
+def run(workdir: str | None, polarity_workdir: str | None,
+        inputs: list[str], output: str) -> list[obspy.core.event.Pick]:
+  """Reads, picks, writes QuakeML and prints the picks; returns them.
+
+  Without `workdir`, the shipped picker and polarity models pick.
+  """
   check_output(output, inputs)
   waveforms = read_inputs(inputs)
-  picker = inference.load_ensemble(workdir)
-  polarity = (inference.load_ensemble(polarity_workdir)
-              if polarity_workdir else None)
+  picker, polarity = load_models(workdir, polarity_workdir)
   picks = stream_lib.pick(waveforms, picker, polarity)
   stream_lib.write_quakeml(picks, output)
   for p in picks:
@@ -129,8 +145,8 @@ def cli():
   """The console script `seisjax-pick`."""
   # Flags are defined here, not on import, so that the module's functions
   # can be imported beside other entry points (evaluate, seisjax.main).
-  flags.DEFINE_string('workdir', None, 'Workdir of a trained picker.',
-                      required=True)
+  flags.DEFINE_string('workdir', None, 'Workdir of a trained picker; '
+                      'without it the shipped picker and polarity models.')
   flags.DEFINE_string('polarity_workdir', None, 'Workdir of a trained '
                       'polarity model; no polarities without it.')
   flags.DEFINE_list('input', None, 'MiniSEED / SAC files, globs or folders.',

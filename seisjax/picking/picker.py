@@ -18,6 +18,7 @@ from seisjax.picking import data as pick_data
 from seisjax.picking import evaluation
 from seisjax.picking import model as model_lib
 from seisjax.picking import records
+from seisjax.picking import semisynthetic
 
 
 class PickerTask:
@@ -34,6 +35,8 @@ class PickerTask:
                        validation.number(above=0), 'a number > 0 (s)')
 
   def get_datasets(self, config) -> pick_data.PickDatasets:
+    if config.data.name == pick_data.SEMISYNTHETIC:
+      return semisynthetic.get_datasets(config.data)
     return pick_data.get_datasets(config.data)
 
   def make_model(self, config) -> model_lib.PickerCNN:

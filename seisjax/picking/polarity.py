@@ -15,6 +15,7 @@ from seisjax.engine import losses
 from seisjax.picking import data as pick_data
 from seisjax.picking import evaluation
 from seisjax.picking import model as model_lib
+from seisjax.picking import semisynthetic
 
 
 class PolarityTask:
@@ -29,6 +30,8 @@ class PolarityTask:
     pick_data.check_config(config)
 
   def get_datasets(self, config) -> pick_data.PickDatasets:
+    if config.data.name == pick_data.SEMISYNTHETIC:
+      return semisynthetic.get_datasets(config.data, balance_polarity=True)
     return pick_data.get_datasets(config.data, balance_polarity=True)
 
   def make_model(self, config) -> model_lib.PickerCNN:

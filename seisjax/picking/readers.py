@@ -1,5 +1,11 @@
 """Readers of real P-pick data sources, into raw rows and then records.
 
+READERS: 'scsn' (the published HDF5 of Ross et al. 2018), 'seisbench' (any
+SeisBench folder), 'stead' (STEAD's original layout: metadata.csv +
+waveforms.hdf5 of (6000, 3) traces), and the layouts of the real sets of
+../shared/data/picks: 'phasenet_ncedc', 'deepdenoiser_ncedc',
+'kumamoto_hinet'.
+
 A reader yields "raw rows", one per trace, before any preprocessing:
   data           (time,) float64, the raw vertical trace
   sampling_rate  Hz
@@ -29,7 +35,12 @@ from obspy.geodetics import gps2dist_azimuth
 
 from seisjax.picking import records
 
-READERS = ('scsn', 'seisbench', 'phasenet_ncedc', 'kumamoto_hinet')
+READERS = ('scsn', 'seisbench', 'phasenet_ncedc', 'kumamoto_hinet',
+           'deepdenoiser_ncedc', 'stead')
+# Where STEAD's original HDF5 keeps a trace of each `trace_category`
+# (`data/` in the full release's chunks; the EQTransformer sample groups
+# them by category).
+STEAD_GROUPS = ('data', 'earthquake/local', 'non_earthquake/noise')
 SCSN_P_SAMPLE = 300
 # What the integer labels of the published SCSN files mean. SeisBench's
 # conversion of these files (`Ross2018JGRFM`, `Ross2018JGRPick`) decodes
@@ -98,7 +109,8 @@ def to_records(rows, rejections: records.Rejections):
 def read(reader: str, path):
   """Raw rows of `path` read by the reader named `reader` (in READERS)."""
   readers = {'scsn': read_scsn, 'seisbench': read_seisbench,
-             'phasenet_ncedc': read_phasenet, 'kumamoto_hinet': read_kumamoto}
+             'phasenet_ncedc': read_phasenet, 'kumamoto_hinet': read_kumamoto,
+             'deepdenoiser_ncedc': read_deepdenoiser, 'stead': read_stead}
   if reader not in readers:
     raise ValueError(f'Unknown reader {reader!r}; known: {READERS}.')
   return readers[reader](path)
@@ -336,18 +348,21 @@ def write_seisbench(rows, folder, *, blocks: bool = False,
                        row['event'], *cells[1:]])
 
 
-def read_phasenet(folder):
+def read_phasenet(folder, table: str = 'waveform.csv',
+                  subfolder: str = 'waveform_train'):
   """Raw rows of PhaseNet's NCEDC example: waveform.csv + waveform_train/.
 
   The npz files are 90 s at 100 Hz, components E, N, Z, without polarity;
   the event is the time stamp of the name ('NC_MEM_2017100709282692_02.npz'
   -> '2017100709282692'). Listed files that are absent are rejected.
+  `table` and `subfolder` name the index and the npz folder (DeepDenoiser's
+  example has the same layout under other names: `read_deepdenoiser`).
   """
   folder = pathlib.Path(folder)
-  with open(folder / 'waveform.csv', newline='') as csv_file:
+  with open(folder / table, newline='') as csv_file:
     for meta in csv.DictReader(csv_file):
       name = meta['fname']
-      path = folder / 'waveform_train' / name
+      path = folder / subfolder / name
       if not path.is_file():
         yield rejected_row(name, 'no waveform file')
         continue
@@ -355,6 +370,69 @@ def read_phasenet(folder):
         z = npz['data'][:, 2]  # (time, 3) E, N, Z
       yield raw_row(z, 100.0, _float(meta['itp']),
                     event=pathlib.Path(name).stem.split('_')[2], trace=name)
+
+
+def read_deepdenoiser(folder):
+  """Raw rows of DeepDenoiser's NCEDC example: train.csv + train/*.npz.
+
+  PhaseNet's layout (`read_phasenet`): 90 s at 100 Hz, E, N, Z, P at
+  `itp`; HH, HN (accelerometers), EH and BH channels.
+  """
+  return read_phasenet(folder, 'train.csv', 'train')
+
+
+def _stead_waveform(f: h5py.File, meta: dict):
+  """The (time, 3) dataset of a STEAD trace, or None."""
+  name = meta['trace_name']
+  category = (meta.get('trace_category') or '').replace('_', '/')
+  for group in (*STEAD_GROUPS, category):
+    if group and f'{group}/{name}' in f:
+      return f[f'{group}/{name}']
+  return None
+
+
+def read_stead(folder):
+  """Raw rows (Z) of STEAD's original layout (Mousavi et al. 2019).
+
+  `metadata.csv` (or the `*.csv` beside `waveforms.hdf5`, or a chunk's
+  `<chunk>.csv` beside `<chunk>.hdf5`) has one row per trace:
+  `trace_name`, `trace_category`, `p_arrival_sample`, `source_id`,
+  `source_magnitude`, `source_distance_km`, `snr_db` ('[E N Z]'). The HDF5
+  holds each trace as a (6000, 3) dataset at 100 Hz, components E, N, Z,
+  under `data/<trace_name>` (the full release) or the category's group
+  (`earthquake/local/`, `non_earthquake/noise/`). Noise traces and traces
+  without a P pick or a waveform are rejected rows. The event is
+  `source_id`; STEAD labels no polarity (unknown).
+  """
+  folder = pathlib.Path(folder)
+  pairs = [(folder / 'metadata.csv', folder / 'waveforms.hdf5')]
+  if not pairs[0][0].is_file():
+    pairs = [(p.with_suffix('.csv'), p) for p in sorted(folder.glob('*.hdf5'))
+             if p.with_suffix('.csv').is_file()]
+  if not pairs:
+    raise FileNotFoundError(f'{folder}: no metadata.csv + waveforms.hdf5 '
+                            '(or <chunk>.csv + <chunk>.hdf5): not STEAD.')
+  for table, waveforms in pairs:
+    with h5py.File(waveforms, 'r') as f, open(table, newline='') as csv_file:
+      for meta in csv.DictReader(csv_file):
+        name = meta['trace_name']
+        p_sample = _float(meta.get('p_arrival_sample'))
+        if not math.isfinite(p_sample):
+          yield rejected_row(name, 'no P pick: '
+                             f"{meta.get('trace_category') or 'no category'}")
+          continue
+        dataset = _stead_waveform(f, meta)
+        if dataset is None:
+          yield rejected_row(name, f'no waveform: {name} not in {waveforms}')
+          continue
+        event = meta.get('source_id') or name
+        if event == 'None':
+          event = name
+        yield raw_row(dataset[:, 2], 100.0, p_sample, event=event,
+                      trace=name, snr_db=_snr_db(meta.get('snr_db', ''),
+                                                 'ENZ'),
+                      distance_km=_float(meta.get('source_distance_km')),
+                      magnitude=_float(meta.get('source_magnitude')))
 
 
 def read_kumamoto(folder):

@@ -15,6 +15,25 @@ centred on each, then again in the window centred on its own pick
 (at least one sample) its uncertainty. The polarity ensemble classifies the
 window centred on the final pick by its mean class probabilities.
 
+Long segments (a day of continuous data) are picked in chunks of `chunk`
+seconds (an hour by default) so that the work arrays do not grow with the
+trace: each chunk is preprocessed and triggered with a lead of 30 LTA
+lengths (150 s) plus room for its windows before it and a tail of room
+after it, and keeps only the trigger onsets in its own part; the own parts
+tile the segment, so no onset is picked twice. Within the lead the chunk
+forgets its start (its own detrend, the STA/LTA restart), so the picks are
+those of the whole segment to float rounding; only a trigger still on when
+a lead begins (STA/LTA above `off` for over 150 s) could differ. Each
+onset keeps the few seconds of preprocessed data its windows can reach,
+and the onsets of many chunks and segments are picked together, in
+batches of at least BATCH_TRIGGERS: an ensemble call costs a padded batch
+however few windows it holds. A re-centring that would take a window out
+of the data its onset keeps (only a picker answering outside its window
+can ask for one) is refused, as one leaving the segment is. After each
+chunk an INFO line logs progress, rate and ETA. `chunk=None` picks every
+segment whole. The stream itself stays in memory as read (a day of 100 Hz
+int32 samples is 35 MB).
+
 Bad input, error or documented skip (skips are logged as warnings):
   * empty stream, or no station with a vertical channel: ValueError listing
     the channels found; stations without one when others have one: skipped.
@@ -29,7 +48,9 @@ Bad input, error or documented skip (skips are logged as warnings):
 """
 
 import dataclasses
+import fractions
 import logging
+import math
 from typing import Protocol
 
 import numpy as np
@@ -47,6 +68,18 @@ HALF = records.WINDOW_SAMPLES // 2
 METHOD_ID = 'smi:local/seisjax/picker'
 QUAKEML_POLARITY = {records.DOWN: 'negative', records.UP: 'positive',
                     records.UNKNOWN: 'undecidable'}
+CHUNK_S = 3600.0  # Default chunk of a long segment, in seconds.
+# Each chunk starts this many LTA lengths before the data it picks: the
+# recursive LTA forgets the chunk's start (LTA 0, ratio zeroed, then
+# inflated) by exp(-30), even after a step of 1e6 x the noise energy where
+# the chunk's own detrend leaves an offset; the 1-20 Hz filter's
+# transients die within seconds.
+WARMUP_LTAS = 30
+RESAMPLE_REACH_S = 2.0  # > half of resample_poly's FIR at any rate >= 40 Hz
+# Triggers are gathered over chunks and picked in batches of at least this
+# many: an ensemble call costs a whole padded batch however few windows it
+# holds (a day of noise has a few triggers an hour).
+BATCH_TRIGGERS = 512
 
 
 class Ensemble(Protocol):
@@ -84,7 +117,8 @@ def pick(stream: obspy.Stream, picker: Ensemble,
          polarity: Ensemble | None = None, *,
          trigger: TriggerConfig = TriggerConfig(), refine: int = 1,
          min_separation: float = 1.0,
-         components: str = 'Z') -> list[qml.Pick]:
+         components: str = 'Z',
+         chunk: float | None = CHUNK_S) -> list[qml.Pick]:
   """P picks (and polarities) on the vertical channels of a stream.
 
   Args:
@@ -97,6 +131,8 @@ def pick(stream: obspy.Stream, picker: Ensemble,
     min_separation: seconds; of picks on one channel closer than this only
       the one with the smallest uncertainty (then the earliest) is kept.
     components: accepted vertical component codes, in order of preference.
+    chunk: seconds; longer segments are picked in chunks of this length
+      (see the module docstring); None picks every segment in one piece.
 
   Returns:
     Picks sorted by time (see the module docstring for what is skipped).
@@ -108,10 +144,29 @@ def pick(stream: obspy.Stream, picker: Ensemble,
   _check_task(picker, 'picker')
   if polarity is not None:
     _check_task(polarity, 'polarity')
-  picks = []
-  for traces in _vertical_traces(stream, components):
-    for segment in _segments(traces):
-      picks.extend(_pick_segment(segment, picker, polarity, trigger, refine))
+  if chunk is not None and not chunk > 0:
+    raise ValueError(f'chunk={chunk}: expected a positive number of seconds '
+                     'or None.')
+  # Every trace is checked before any picking, so bad data fails at once.
+  plans = [(segment, _chunks(segment, chunk, trigger, refine))
+           for traces in _vertical_traces(stream, components)
+           for segment in _segments(traces)]
+  total = sum(len(chunks) for _, chunks in plans)
+  progress = None
+  if total > len(plans):  # long work: a progress line after each chunk
+    progress = writers.Progress(total, chunk, unit='s of data')
+  picks, pending, done = [], [], 0
+  for segment, chunks in plans:
+    for c in chunks:
+      pending.extend(_triggers(segment, c, trigger, refine))
+      if len(pending) >= BATCH_TRIGGERS:
+        picks.extend(_pick_triggers(pending, picker, polarity, refine))
+        pending = []
+      done += 1
+      if progress is not None:
+        log.info('%s from %s: %s', segment.id, segment.stats.starttime,
+                 progress.line(done))
+  picks.extend(_pick_triggers(pending, picker, polarity, refine))
   picks = _merge_close(picks, min_separation)
   return sorted(picks, key=lambda p: (p.time, p.waveform_id.get_seed_string()))
 
@@ -173,14 +228,17 @@ def _segments(traces):
           f'{tr.id} from {tr.stats.starttime}: sampling rate {rate:g} Hz is '
           f'below {records.MIN_SAMPLING_RATE:g} Hz, too low for the 1-20 Hz '
           'band the models were trained on.')
-    data = np.ma.compressed(np.ma.asarray(tr.data, np.float64))
-    bad = np.count_nonzero(~np.isfinite(data))
+    # No float64 copy of a day of samples: integers cannot be NaN.
+    data = np.ma.compressed(np.ma.asarray(tr.data))
+    bad = (0 if np.issubdtype(data.dtype, np.integer)
+           else np.count_nonzero(~np.isfinite(data)))
     if bad:
       raise ValueError(f'{tr.id} from {tr.stats.starttime}: {bad} of '
                        f'{data.size} samples are NaN or infinite.')
   merged = traces.copy()
-  for tr in merged:
-    tr.data = tr.data.astype(np.float64)  # merge needs one dtype
+  if len({tr.data.dtype for tr in merged}) > 1:
+    for tr in merged:
+      tr.data = tr.data.astype(np.float64)  # merge needs one dtype
   # Gaps and conflicting overlaps become masked, then split() cuts there.
   segments = sorted(merged.merge(method=0).split(),
                     key=lambda tr: tr.stats.starttime)
@@ -199,57 +257,148 @@ def _segments(traces):
   return kept
 
 
-def _pick_segment(segment, picker, polarity, trigger, refine):
-  """The picks of one contiguous trace."""
-  y = records.preprocess(segment.data, segment.stats.sampling_rate)
+@dataclasses.dataclass(frozen=True)
+class _Chunk:
+  """A piece of a segment, in samples.
+
+  Attributes:
+    begin, end: the slice of the segment's samples (at its own rate) that
+      is preprocessed: the chunk with its warm-up lead and its tail.
+    base: the 100 Hz sample of the segment where the slice starts.
+    own: the 100 Hz samples of the segment [own[0], own[1]) whose trigger
+      onsets this chunk picks; the chunks' `own` ranges tile the segment.
+  """
+  begin: int
+  end: int
+  base: int
+  own: tuple[float, float]
+
+
+def _chunks(segment, chunk, trigger, refine):
+  """How to cut a segment so that no two chunks pick the same onset."""
+  n = segment.stats.npts
+  rate = segment.stats.sampling_rate
+  # The ratio of records.resample: 100 Hz sample j is sample j * down / up
+  # of the segment, so chunks start on multiples of `up` at 100 Hz.
+  ratio = (fractions.Fraction(1) if rate == RATE else
+           fractions.Fraction(RATE / rate).limit_denominator(1000))
+  up, down = ratio.numerator, ratio.denominator
+  length = -(-n * up // down)  # resample_poly's output length
+  size = None if chunk is None else max(up, int(chunk * RATE) // up * up)
+  if size is None or length <= size:
+    return [_Chunk(0, n, 0, (-math.inf, math.inf))]
+
+  def multiple_of_up(samples):
+    return -(-math.ceil(samples) // up) * up
+  # Before the owned part: the warm-up, then room for the windows of its
+  # onsets, which each refinement may move by up to half a window. After
+  # it: the same room, and the reach of the resampling filter.
+  lead = multiple_of_up(WARMUP_LTAS * trigger.lta * RATE
+                        + (refine + 1) * 2 * HALF)
+  tail = multiple_of_up((refine + 2) * 2 * HALF + RESAMPLE_REACH_S * RATE)
+  chunks = []
+  for own in range(0, length, size):
+    a, b = max(0, own - lead), own + size + tail
+    end = n if b >= length else b * down // up
+    chunks.append(_Chunk(a * down // up, end, a, (own, own + size)))
+  return chunks
+
+
+@dataclasses.dataclass(frozen=True)
+class _Trigger:
+  """A trigger onset and the preprocessed data its windows may need.
+
+  Attributes:
+    segment: the trace it is on.
+    onset: its 100 Hz sample in the segment.
+    begin: the 100 Hz sample of the segment where `y` starts.
+    y: the preprocessed samples around the onset that the windows of
+      `refine` re-centrings and the polarity window can reach (each moves
+      by less than half a window), cut at the ends of the segment.
+  """
+  segment: obspy.Trace
+  onset: int
+  begin: int
+  y: np.ndarray
+
+
+def _triggers(segment, chunk, trigger, refine):
+  """The trigger onsets a chunk of a contiguous trace owns."""
+  y = records.preprocess(segment.data[chunk.begin:chunk.end],
+                         segment.stats.sampling_rate)
   cft = obspy_trigger.recursive_sta_lta(
       y.astype(np.float64), int(round(trigger.sta * RATE)),
       int(round(trigger.lta * RATE)))
   onsets = np.asarray(obspy_trigger.trigger_onset(cft, trigger.on,
                                                   trigger.off), int)
-  onsets = onsets.reshape(-1, 2)[:, 0]
-  inside = (onsets >= HALF) & (onsets + HALF <= len(y))
+  onsets = onsets.reshape(-1, 2)[:, 0] + chunk.base  # in the segment
+  # An onset in the lead or tail is another chunk's.
+  onsets = onsets[(onsets >= chunk.own[0]) & (onsets < chunk.own[1])]
+  end = chunk.base + len(y)
+  inside = (onsets >= HALF) & (onsets + HALF <= end)
   for onset in onsets[~inside]:
     log.warning('Skipping the trigger at %s on %s: less than %g s from the '
                 'segment end.', _time(segment, onset), segment.id, HALF / RATE)
-  starts = onsets[inside] - HALF
-  if not starts.size:
+  reach = (refine + 2) * HALF
+  triggers = []
+  for onset in onsets[inside]:
+    begin = max(chunk.base, onset - reach)
+    y_near = y[begin - chunk.base:min(end, onset + reach) - chunk.base]
+    # A copy: a view would keep the whole chunk's array alive.
+    triggers.append(_Trigger(segment, int(onset), begin, y_near.copy()))
+  return triggers
+
+
+def _pick_triggers(triggers, picker, polarity, refine):
+  """The picks of triggers of any chunks and segments, in one batch."""
+  if not triggers:
     return []
+  begin = np.array([t.begin for t in triggers])
+  end = begin + np.array([len(t.y) for t in triggers])
+  starts = np.array([t.onset for t in triggers]) - HALF
   for iteration in range(refine + 1):
     if iteration:
       # Re-centre where the whole window stays in the segment.
       centred = np.round(position).astype(int) - HALF
-      fits = (centred >= 0) & (centred + 2 * HALF <= len(y))
+      fits = (centred >= begin) & (centred + 2 * HALF <= end)
       centred = np.where(fits, centred, starts)
       if np.array_equal(centred, starts):
         break
       starts = centred
-    members = _run(picker, _windows(y, starts), (len(starts),))
+    members = _run(picker, _windows(triggers, starts), (len(starts),))
     position = starts + members.mean(axis=0)  # samples in the segment
     spread = members.std(axis=0)
   # A pick outside its window is a guess the picker never saw data for.
   ok = (position >= starts) & (position < starts + 2 * HALF)
-  for p in position[~ok]:
+  for i in np.flatnonzero(~ok):
+    seg = triggers[i].segment
     log.warning('Dropping a pick at %s on %s: outside its window.',
-                _time(segment, p), segment.id)
+                _time(seg, position[i]), seg.id)
+  triggers = [t for t, keep in zip(triggers, ok) if keep]
   position, spread = position[ok], spread[ok]
+  begin, end = begin[ok], end[ok]
   probs = np.full((len(position), 3), np.nan)
   if polarity is not None:
     centred = np.round(position).astype(int) - HALF
-    fits = (centred >= 0) & (centred + 2 * HALF <= len(y))
+    fits = (centred >= begin) & (centred + 2 * HALF <= end)
     if np.any(fits):
-      probs[fits] = _run(polarity, _windows(y, centred[fits]),
+      chosen = [t for t, f in zip(triggers, fits) if f]
+      probs[fits] = _run(polarity, _windows(chosen, centred[fits]),
                          (int(fits.sum()), 3)).mean(axis=0)
-    for p in position[~fits]:
+    for i in np.flatnonzero(~fits):
+      seg = triggers[i].segment
       log.warning('No polarity for the pick at %s on %s: the window centred '
-                  'on it leaves the segment.', _time(segment, p), segment.id)
+                  'on it leaves the segment.', _time(seg, position[i]),
+                  seg.id)
   n_members = members.shape[0]
-  return [_make_pick(segment, p, s, pr, n_members)
-          for p, s, pr in zip(position, spread, probs)]
+  return [_make_pick(t.segment, p, s, pr, n_members)
+          for t, p, s, pr in zip(triggers, position, spread, probs)]
 
 
-def _windows(y, starts):
-  return np.stack([y[s:s + 2 * HALF] for s in starts])  # (n, window)
+def _windows(triggers, starts):
+  """(n, window) windows from each trigger's data, at segment samples."""
+  return np.stack([t.y[s - t.begin:s - t.begin + 2 * HALF]
+                   for t, s in zip(triggers, starts)])
 
 
 def _run(ensemble, windows, shape):

@@ -8,12 +8,14 @@ import logging
 import math
 
 import h5py
+import ml_collections
 import numpy as np
 import obspy.signal.filter
 import pytest
 import scipy.signal
 
 from seisjax import seismo
+from seisjax.picking import data as pick_data
 from seisjax.picking import readers
 from seisjax.picking import records
 from seisjax_datasets.scsn_ross2018 import scsn_ross2018_dataset_builder as scsn
@@ -229,9 +231,9 @@ def test_seisbench_builder(tmp_path):
   assert config.name.startswith('seisbench-folder-')
   assert sb.make_config(path=str(tmp_path / 'other' / 'folder')) is not config
   with pytest.raises(ValueError, match='reader must be one of'):
-    sb.make_config(path=str(folder), reader='stead')
+    sb.make_config(path=str(folder), reader='instance')
   with pytest.raises(ValueError, match='Unknown reader'):
-    readers.read('stead', folder)
+    readers.read('instance', folder)
 
 
 # The real evaluation folders ----------------------------------------------
@@ -296,3 +298,94 @@ def test_preprocessing_band_pass_is_obspys():
       scipy.signal.detrend(x), 1.0, 20.0, 100.0, corners=4, zerophase=False)
   np.testing.assert_allclose(records.preprocess(x, 100.0), expected,
                              rtol=1e-5, atol=1e-6 * np.abs(expected).max())
+
+
+# STEAD (original layout) and DeepDenoiser ------------------------------
+
+_STEAD_COLUMNS = ('trace_name', 'trace_category', 'p_arrival_sample',
+                  'source_id', 'source_magnitude', 'source_distance_km',
+                  'snr_db')
+
+
+def _write_stead(folder, group='earthquake/local'):
+  """Three STEAD traces (two events) and one noise trace, as STEAD has."""
+  folder.mkdir()
+  rows = [('A.ST1_EV', 'earthquake_local', 700.0, '8556349', 3.6, 102.1,
+           '[56.8 55.4 47.4]', 1.0),
+          ('A.ST2_EV', 'earthquake_local', 500.0, '8556349', 3.6, 80.0,
+           '[10. 11. 12.]', -1.0),
+          ('A.ST1_EV2', 'earthquake_local', 900.0, 'ci14311528', 2.1, 20.0,
+           '[30. 30. 30.]', 1.0),
+          ('A.ST1_NO', 'noise', '', 'None', '', '', '[nan nan nan]', 0.0)]
+  with h5py.File(folder / 'waveforms.hdf5', 'w') as f:
+    for i, (name, category, p, *_, sign) in enumerate(rows):
+      data = np.zeros((6000, 3))
+      data[:, 0] = 1e-3 * np.random.default_rng(i).standard_normal(6000)
+      data[:, 2] = _spiky(6000, int(p or 10), sign or 1.0, seed=i)
+      path = (f'{group}/{name}' if category != 'noise'
+              else f'non_earthquake/noise/{name}')
+      f[path] = data
+  with open(folder / 'metadata.csv', 'w') as f:
+    f.write(','.join(_STEAD_COLUMNS) + '\n')
+    for row in rows:
+      f.write(','.join(f'"{v}"' if isinstance(v, str) and ' ' in v
+                       else str(v) for v in row[:-1]) + '\n')
+  return rows
+
+
+@pytest.mark.parametrize('group', ['earthquake/local', 'data'])
+def test_stead_original_layout(tmp_path, group):
+  _write_stead(tmp_path / 'stead', group)
+  rows = list(readers.read('stead', tmp_path / 'stead'))
+  assert rows[0]['p_sample'] == 700.0 and rows[0]['sampling_rate'] == 100.0
+  assert rows[0]['snr_db'] == pytest.approx(47.4)  # Z of [E N Z].
+  assert rows[0]['distance_km'] == pytest.approx(102.1)
+  recs, rejections = _records(rows)
+  assert len(recs) == 3
+  assert rejections.counts() == {'no P pick': 1}
+  assert [r['event'] for r in recs] == ['8556349', '8556349', 'ci14311528']
+  for record, sign in zip(recs, (1.0, -1.0, 1.0)):
+    _assert_onset_at_p(record, sign)  # The Z component, not E.
+    assert record['polarity'] == records.UNKNOWN
+
+
+def test_stead_builder_and_source(tmp_path):
+  _write_stead(tmp_path / 'stead')
+  data = ml_collections.ConfigDict({'data_dir': str(tmp_path / 'tfds')})
+  pick_data.set_source(data, f'stead:{tmp_path / "stead"}')
+  assert (data.name, data.reader) == ('seisbench', 'stead')
+  recs, builder = pick_data.load_records(data, data.data_dir)
+  assert len(recs) == 3 and builder.info.metadata['n_rejected'] == 1
+
+
+def test_stead_missing_waveform_is_rejected(tmp_path):
+  _write_stead(tmp_path / 'stead')
+  with h5py.File(tmp_path / 'stead' / 'waveforms.hdf5', 'a') as f:
+    del f['earthquake/local/A.ST2_EV']
+  _, rejections = _records(readers.read_stead(tmp_path / 'stead'))
+  assert rejections.counts() == {'no P pick': 1, 'no waveform': 1}
+
+
+def test_stead_ta109c_real():
+  folder = _real_folder('stead_ta109c')
+  rows = list(readers.read_stead(folder))
+  recs, rejections = _records(rows)
+  assert len(recs) == 50 and not rejections.items
+  assert len({r['event'] for r in recs}) == 50
+  ps = [r['p_sample'] for r in rows]
+  assert 400 <= min(ps) and max(ps) <= 900
+  assert np.all(np.isfinite([r['snr_db'] for r in recs]))
+  waves = np.stack([r['waveform'] for r in recs])
+  ratio = np.abs(waves[:, 300:400]).mean(1) / np.abs(waves[:, 150:290]).mean(1)
+  assert np.mean(ratio > 2) > 0.8
+
+
+def test_deepdenoiser_ncedc_real():
+  folder = _real_folder('deepdenoiser_ncedc')
+  recs, rejections = _records(readers.read('deepdenoiser_ncedc', folder))
+  assert len(recs) == 100 and not rejections.items
+  assert len({r['event'] for r in recs}) == 99
+  phasenet = PICKS / 'phasenet_ncedc' / 'waveform.csv'
+  if phasenet.is_file():  # No record in common with the PhaseNet set.
+    assert not {r['trace'] for r in recs} & set(
+        phasenet.read_text().split())
