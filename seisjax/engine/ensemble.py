@@ -145,6 +145,11 @@ WAYS = ('vmap', 'unroll', 'chain', 'map')
 TRACES = collections.Counter()
 
 
+def _floating(tree) -> bool:
+  return any(jnp.issubdtype(v.dtype, jnp.floating)
+             for v in jax.tree.leaves(tree))
+
+
 def run_after(value, previous):
   """`value`, usable only once `previous` exists: one thing after another.
 
@@ -152,12 +157,14 @@ def run_after(value, previous):
   activation memory for the next. `jax.lax.optimization_barrier` says so
   on accelerators, but XLA's CPU pipeline drops barriers before it
   schedules, so the floating leaves of `value` also get a data dependency:
-  plus 0 x a scalar of `previous` (in a where(), which XLA does not fold; a
-  non-finite scalar adds nothing, so one member's NaN stays its own).
+  plus 0 x a scalar of `previous` (in a where(), which XLA does not fold;
+  a non-finite scalar adds nothing, so one member's NaN stays its own).
+  Pass what the first layer needs (the windows), not a whole train state:
+  gating every leaf of one makes XLA's compilation ten times slower.
   """
   value, previous = jax.lax.optimization_barrier((value, previous))
-  # One element of every leaf: the whole of `previous` (a step counter is
-  # ready long before the gradients).
+  # One element of every leaf: all of `previous` (a step counter is ready
+  # long before the gradients).
   scalar = sum(leaf.ravel()[0].astype(jnp.float32)
                for leaf in jax.tree.leaves(previous))
   zero = jnp.where(jnp.isfinite(scalar), scalar * 0, 0)
@@ -215,22 +222,29 @@ def map_members(member_fn: Callable, in_axes: tuple,
   def run(*args):
     parts = [split(a, ax) for a, ax in zip(args, in_axes, strict=True)]
 
-    def one(mapped):
+    def one(mapped, shared):
       return member_fn(*[
-          {**shared, **m} if isinstance(axes, dict)
-          else shared if axes is None else m
-          for (_, shared), m, axes in zip(parts, mapped, in_axes)])
+          {**sh, **m} if isinstance(axes, dict)
+          else sh if axes is None else m
+          for sh, m, axes in zip(shared, mapped, in_axes)])
 
     mapped = [m for m, _ in parts]
+    shared = [sh for _, sh in parts]
     if way == 'map':
-      return jax.lax.map(one, mapped)
+      return jax.lax.map(lambda m: one(m, shared), mapped)
     n = len(jax.tree.leaves(mapped)[0])
     outs = []
     for i in range(n):
       member = jax.tree.map(lambda v, i=i: v[i], mapped)
+      member_shared = shared
       if way == 'chain' and outs:
-        member = run_after(member, outs[-1])
-      outs.append(one(member))
+        # The shared windows wait for the previous member (the member's
+        # own inputs if nothing floating is shared).
+        if _floating(shared):
+          member_shared = run_after(shared, outs[-1])
+        else:
+          member = run_after(member, outs[-1])
+      outs.append(one(member, member_shared))
     return jax.tree.map(lambda *v: jnp.stack(v), *outs)
   return run
 

@@ -114,7 +114,7 @@ def train_step(state: ensemble.TrainState, batch, epoch, loss_fn,
     for i in range(microbatches):
       part = jax.tree.map(lambda v, i=i: v[i], parts)
       if grads is not None:
-        part = ensemble.run_after(part, grads)
+        part = {**part, 'x': ensemble.run_after(part['x'], grads)}
       part_rngs = {k: jax.random.fold_in(v, i) if k in per_step else v
                    for k, v in rngs.items()}
       part_grads, batch_stats, metrics = loss_and_grads(batch_stats, part,
@@ -129,9 +129,11 @@ def train_step(state: ensemble.TrainState, batch, epoch, loss_fn,
   return state, step_metrics
 
 
-# The fastest way of running the members per backend, as measured by
-# bench/train_throughput.py (docs/scale.md): 'auto' picks it.
-FASTEST_WAY = {'cpu': 'unroll'}
+# The way of running the members per backend that 'auto' picks, from
+# bench/train_throughput.py (docs/scale.md). On a CPU 'unroll' and 'chain'
+# are equally fast (within the noise of a 2-core machine) and faster than
+# 'vmap'; 'chain' needs the memory of one member. Elsewhere 'vmap'.
+FASTEST_WAY = {'cpu': 'chain'}
 
 
 def ensemble_way(config) -> str:
