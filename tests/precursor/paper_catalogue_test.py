@@ -187,9 +187,11 @@ def test_a_table_without_a_column_or_a_file_is_a_clear_error(tmp_path):
 
 
 def test_the_real_data_experiments_default_to_the_papers_catalogue():
-  for exp in experiments.EXPERIMENTS:
+  for exp in set(experiments.EXPERIMENTS) - {'detect'}:
     config = experiments.get_config(f'exp={exp},data=japan')
     assert config.data.catalogue == paper_catalogue.PATH
+  with pytest.raises(ValueError, match='synthetic only'):
+    experiments.get_config('exp=detect,data=japan')  # It plants precursors.
   config = experiments.get_config('exp=7.1,data=japan')
   assert (config.data.split, config.data.n_verify_events) == ('catalogue', 32)
   layout = japan.Layout()
