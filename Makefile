@@ -17,7 +17,7 @@ run: $(VENV)/.installed
 	$(PY) -m seisjax.main --config=$(CONFIG) --workdir=$(WORKDIR)
 
 test: $(VENV)/.installed
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=15 tests
 
 # The paper's figures for the CPU run (trains first if needed; a finished
 # run is only re-evaluated), copied to docs/figures for docs/precursor.md.
