@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from configs import focal as focal_config
-from seisjax import seismo
 from seisjax.focal import classify
 from seisjax.focal import hash_runs
 from seisjax.focal import mechanism
@@ -23,15 +22,8 @@ from seisjax.focal import run as run_lib
 from seisjax.focal import sources
 from seisjax.picking import records
 
-HASH = seismo.SHARED_DATA / 'focal' / 'hash_v1.2'
-SKHASH = seismo.SHARED_DATA / 'focal' / 'skhash_maacama'
-KUMAMOTO = seismo.SHARED_DATA / 'picks' / 'kumamoto_hinet'
-needs_hash = pytest.mark.skipif(not HASH.is_dir(),
-                                reason=f'HASH examples not found at {HASH}')
-needs_skhash = pytest.mark.skipif(
-    not SKHASH.is_dir(), reason=f'SKHASH maacama not found at {SKHASH}')
-needs_kumamoto = pytest.mark.skipif(
-    not KUMAMOTO.is_dir(), reason=f'Kumamoto files not found at {KUMAMOTO}')
+from tests.focal.shared_data import HASH, KUMAMOTO, SKHASH
+from tests.focal.shared_data import needs_hash, needs_kumamoto, needs_skhash
 
 
 def _run(arg, workdir, **fields):

@@ -16,7 +16,6 @@ from obspy.core import event as qml
 from obspy.core.inventory import Channel, Inventory, Network, Station
 import pytest
 
-from seisjax import seismo
 from seisjax.focal import hash_io
 from seisjax.focal import hash_runs
 from seisjax.focal import hash_stations
@@ -27,16 +26,9 @@ from seisjax.focal import types
 from seisjax.picking import stream
 from seisjax.seismo import source
 
-HASH = seismo.SHARED_DATA / 'focal' / 'hash_v1.2'
+from tests.focal.shared_data import HASH, KUMAMOTO, SKHASH
+from tests.focal.shared_data import needs_hash, needs_kumamoto, needs_skhash
 INPUT, OUTPUT = HASH / 'examples' / 'input', HASH / 'examples' / 'output'
-SKHASH = seismo.SHARED_DATA / 'focal' / 'skhash_maacama'
-KUMAMOTO = seismo.SHARED_DATA / 'picks' / 'kumamoto_hinet'
-needs_hash = pytest.mark.skipif(not HASH.is_dir(),
-                                reason=f'HASH examples not found at {HASH}')
-needs_skhash = pytest.mark.skipif(
-    not SKHASH.is_dir(), reason=f'SKHASH maacama not found at {SKHASH}')
-needs_kumamoto = pytest.mark.skipif(
-    not KUMAMOTO.is_dir(), reason=f'Kumamoto files not found at {KUMAMOTO}')
 
 
 @pytest.fixture(scope='module')
