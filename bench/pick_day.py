@@ -44,6 +44,7 @@ from absl import flags
 import numpy as np
 import obspy
 
+from seisjax.engine import provenance
 from seisjax.engine import writers
 from seisjax.picking import baselines
 from seisjax.picking import stream as stream_lib
@@ -203,15 +204,6 @@ def machine():
   return f'{cpu}, {os.cpu_count()} cores visible, {platform.node()}'
 
 
-def commit():
-  def git(*args):
-    return subprocess.run(['git', *args], capture_output=True, text=True,
-                          check=False).stdout.strip()
-  sha = git('rev-parse', '--short', 'HEAD') or 'unknown'
-  return sha + (' (uncommitted changes)' if git('status', '--porcelain')
-                else '')
-
-
 def table(rows):
   lines = [('| method | chunks | hours of data | pick s | hours/s | '
             'peak RSS MiB (process) | RSS rise picking MiB | triggered '
@@ -255,7 +247,7 @@ def main(argv):
       '# Picking a day of continuous data',
       '',
       (f'`{command}` on {datetime.date.today()}; {machine()}; commit '
-       f'{commit()}.'),
+       f'{provenance.commit()}.'),
       '',
       (f'Data: `{os.path.basename(FLAGS.file)}`, {cnn["traces"]} '
        f'trace(s), {cnn["hours"]:.2f} h, read in {cnn["read_s"]:.1f} s (not '

@@ -16,10 +16,12 @@ only on kumamoto_hinet: its one fold trains
 other three sets (first motions labelled by the pseudo-label rule of
 semisynthetic.py) and synthetic data, and is scored beside pk_baer.
 
-Every choice (data, network, epochs, the refinement's window) was fixed
-before any result; the one choice made per fold, whether the AIC
-refinement of the CNN pick is adopted, is made on the fold's held-in
-validation records (real, unmixed), never on the held-out set. Measures:
+Every choice (data, network, epochs, the refinement's window, the spread
+gate's percentile) was fixed before any result; what is chosen per fold
+(the spread gate's threshold, and which of the variants beyond the paper
+is adopted: the AIC refinement of the CNN pick, the members' median, the
+spread gate) is chosen on the fold's held-in validation records (real,
+unmixed), never on the held-out set. Measures:
 residual mean and std after Tukey's outer fence (3 IQR), share of all
 windows within 0.028 s, p75 / p90 of |error|, with 95 % bootstrap CIs over
 windows (1000 resamples; the pooled table resamples within each set).
@@ -30,7 +32,6 @@ import datetime
 import json
 import os
 import platform
-import subprocess
 import sys
 
 from absl import app
@@ -42,6 +43,7 @@ import numpy as np
 from configs import picker
 from configs import polarity
 from seisjax import registry
+from seisjax.engine import provenance
 from seisjax.engine import train
 from seisjax.picking import baselines
 from seisjax.picking import data as pick_data
@@ -62,6 +64,10 @@ SETS = tuple(pick_data.SHARED_READERS)
 POLARITY_SET = 'kumamoto_hinet'
 MEASURES = ('std_s', 'frac_within', 'abs_p75_s', 'abs_p90_s')
 CNN, REFINED = 'CNN ensemble', 'CNN + AIC refinement'
+MEDIAN, GATED = "CNN, members' median", 'CNN, spread-gated'
+VARIANTS = (REFINED, MEDIAN, GATED)
+CHOSEN = 'CNN, held-in choice'
+GATE_PERCENTILE = 90
 
 
 def _train(module, arg: str, name: str) -> str:
@@ -102,33 +108,75 @@ def _bootstrap(preds: dict, true, strata, n_boot: int, seed: int) -> dict:
   return out
 
 
+def _variants(members: np.ndarray, windows: np.ndarray, tau: float) -> dict:
+  """Picks of the plain CNN and of each variant built on it (in samples).
+
+  members: (members, n) picks of the ensemble's members; tau: the largest
+  members' std (samples) that the spread gate keeps.
+  """
+  plain = members.mean(0)
+  return {CNN: plain,
+          REFINED: baselines.aic_refine(windows, plain),
+          MEDIAN: np.median(members, 0),
+          GATED: np.where(members.std(0) <= tau, plain, np.nan)}
+
+
+def _adopted(stats: dict) -> dict:
+  """Whether each variant helps over the plain CNN on held-in records.
+
+  Refinement and median: a lower std with no lower share within 0.028 s.
+  The gate drops picks, so it cannot raise the share within: it must
+  lower both the std and the p90 of |error| of the picks it keeps.
+  """
+  cnn = stats[CNN]
+  lower = {k: v['std_s'] < cnn['std_s'] for k, v in stats.items()}
+  return {REFINED: lower[REFINED] and (stats[REFINED]['frac_within']
+                                       >= cnn['frac_within']),
+          MEDIAN: lower[MEDIAN] and (stats[MEDIAN]['frac_within']
+                                     >= cnn['frac_within']),
+          GATED: lower[GATED] and (stats[GATED]['abs_p90_s']
+                                   < cnn['abs_p90_s'])}
+
+
+def _choice(held: dict) -> str:
+  """The fold's CNN as its held-in records chose it: the adopted variant
+  of lowest held-in std, else the plain ensemble."""
+  adopted = [k for k in VARIANTS if held['adopted'][k]]
+  return min(adopted, key=lambda k: held[k]['std_s']) if adopted else CNN
+
+
 def _held_in(workdir: str) -> dict:
-  """Plain and refined CNN picks on the fold's real validation records."""
+  """The variants on the fold's real validation records, and the gate.
+
+  The gate's threshold is the 90th percentile of the members' spread on
+  these records (so it drops about a tenth of them), fixed here before
+  the held-out set is seen.
+  """
   ens = inference.load_ensemble(workdir)
   val = inference.TASKS['picker'].get_datasets(ens.config).val
   real = np.array([not t.startswith('mix') and not e.startswith('syn')
                    for t, e in zip(val.records.trace, val.records.event)])
   windows = val.windows()[real]
   true = val.picks[real].astype(np.float64)
-  plain = ens(windows).mean(0)
-  refined = baselines.aic_refine(windows, plain)
+  members = ens(windows)
+  tau = float(np.percentile(members.std(0), GATE_PERCENTILE))
   stats = {name: scoring.residual_stats(p, true)
-           for name, p in ((CNN, plain), (REFINED, refined))}
-  helps = (stats[REFINED]['std_s'] < stats[CNN]['std_s']
-           and stats[REFINED]['frac_within'] >= stats[CNN]['frac_within'])
-  return {'n': int(real.sum()), 'helps': bool(helps),
-          **{k: {m: v[m] for m in ('std_s', 'frac_within')}
+           for name, p in _variants(members, windows, tau).items()}
+  return {'n': int(real.sum()), 'gate_samples': tau,
+          'adopted': _adopted(stats),
+          'spread_error_corr': float(np.corrcoef(
+              members.std(0), np.abs(members.mean(0) - true))[0, 1]),
+          **{k: {m: v[m] for m in ('std_s', 'frac_within', 'abs_p90_s',
+                                   'n_missed')}
              for k, v in stats.items()}}
 
 
-def _fold(workdir: str, source: str) -> tuple[dict, np.ndarray]:
+def _fold(workdir: str, source: str, tau: float) -> tuple[dict, np.ndarray]:
   """Picks of every method on the held-out set's windows, and the truth."""
   ens = inference.load_ensemble(workdir)
   window_set, _ = evaluate.windows_of(ens.config, source, FLAGS.seed)
   windows = window_set.windows()
-  members = ens(windows)
-  preds = {CNN: members.mean(0),
-           REFINED: baselines.aic_refine(windows, members.mean(0))}
+  preds = _variants(ens(windows), windows, tau)
   for name in baselines.BASELINES:
     preds[name] = baselines.run(name, windows)['pick']
   return preds, window_set.picks.astype(np.float64)
@@ -143,12 +191,14 @@ def _cell(value, ci=None, digits=3) -> str:
   return text
 
 
-def _table(stats: dict, held_in: str = '') -> list[str]:
+def _table(stats: dict, adopted: dict | None = None) -> list[str]:
+  adopted = adopted or {}
   lines = ['| method | n | missed | outliers | mean (s) | std (s) | '
            'within 0.028 s | p75 abs (s) | p90 abs (s) |',
            '|---|---:|---:|---:|---:|---:|---:|---:|---:|']
   for name, row in stats.items():
-    label = name + (held_in if name == REFINED else '')
+    label = name + (f' (adopted: {"yes" if adopted[name] else "no"})'
+                    if name in adopted else '')
     lines.append(
         f"| {label} | {row['n']} | {row['n_missed']} | {row['n_outliers']} "
         f"| {_cell(row['mean_s'])} | {_cell(row['std_s'], row['std_s_ci'])} "
@@ -222,12 +272,13 @@ def main(argv):
   results = {'sets': {}, 'held_in': {}}
   all_preds, all_true, strata = {}, [], []
   for s, workdir in folds.items():
-    preds, true = _fold(workdir, s)
-    results['held_in'][s] = _held_in(workdir)
+    results['held_in'][s] = held = _held_in(workdir)
+    preds, true = _fold(workdir, s, held['gate_samples'])
     results['sets'][s] = _bootstrap(preds, true, np.zeros(len(true)),
                                     FLAGS.n_boot, FLAGS.seed)
     for name, p in preds.items():
       all_preds.setdefault(name, []).append(p)
+    all_preds.setdefault(CHOSEN, []).append(preds[_choice(held)])
     all_true.append(true)
     strata += [s] * len(true)
   pooled = _bootstrap({k: np.concatenate(v) for k, v in all_preds.items()},
@@ -235,7 +286,7 @@ def main(argv):
                       FLAGS.n_boot, FLAGS.seed)
   results['pooled'] = pooled
   pol_lines, results['polarity'] = _polarity(pol)
-  results['commit'] = _git_commit()
+  results['commit'] = provenance.commit()
   lines = _markdown(results, pol_lines)
   os.makedirs(os.path.dirname(FLAGS.output) or '.', exist_ok=True)
   with open(FLAGS.output, 'w') as f:
@@ -261,29 +312,37 @@ def _markdown(results: dict, pol_lines: list[str]) -> list[str]:
       'share of all windows with |error| <= 0.028 s; p75/p90: percentiles '
       'of |error|; missed: windows without a pick. Brackets: 95 % bootstrap '
       'intervals over windows (the pooled table resamples within each set). '
-      f'`{REFINED}`: AIC within +-0.4 s of the CNN pick, a separate row; '
-      '"adopted" says whether it helped (lower std, no lower share within) '
-      "on the fold's held-in validation records.", '',
+      'Beyond the paper, each a separate row beside the plain CNN: '
+      f'`{REFINED}` (AIC within +-0.4 s of the CNN pick), `{MEDIAN}` (a '
+      'member far from the two others does not pull the pick) and '
+      f'`{GATED}` (no pick where the members\' std exceeds its '
+      f'{GATE_PERCENTILE}th percentile on the held-in records); "adopted" '
+      "says whether it helped on the fold's held-in validation records "
+      '(refinement and median: lower std, no lower share within; gate: '
+      'lower std and p90). '
+      f'`{CHOSEN}` (pooled only): per fold, the adopted variant of lowest '
+      'held-in std, else the plain ensemble.', '',
       '## Pooled over the four held-out sets', '',
       *_table(pooled), '']
-  cnn = pooled[CNN]
   for base in ('aic', 'pk_baer'):
-    d = cnn[f'minus_{base}']
+    d = pooled[CNN][f'minus_{base}']
     lines.append(
         f'- CNN - {base}: std {d["std_s"][1]:+.4f} s (95 % CI '
         f'{d["std_s"][0]:+.4f} to {d["std_s"][2]:+.4f}), share within '
         f'{d["frac_within"][1]:+.3f} ({d["frac_within"][0]:+.3f} to '
         f'{d["frac_within"][2]:+.3f}).')
-  wins = [b for b in ('aic', 'pk_baer')
-          if cnn['std_s'] < pooled[b]['std_s']
-          and cnn['frac_within'] > pooled[b]['frac_within']]
-  lines += ['', '**Goal (pooled: CNN beats AIC and pk_baer on std and share '
-            f'within 0.028 s): {"met" if len(wins) == 2 else "NOT met"}** '
-            f'(beaten on both: {", ".join(wins) or "neither"}).', '']
+  lines.append('')
+  for name in (CNN, CHOSEN):
+    wins = [b for b in ('aic', 'pk_baer')
+            if pooled[name]['std_s'] < pooled[b]['std_s']
+            and pooled[name]['frac_within'] > pooled[b]['frac_within']]
+    lines += [f'**Goal (pooled: {name} beats AIC and pk_baer on std and '
+              f'share within 0.028 s): '
+              f'{"met" if len(wins) == 2 else "NOT met"}** (beaten on '
+              f'both: {", ".join(wins) or "neither"}).', '']
   lines += ['## Which method wins, by measure', '',
-            f'Best of the CNN ensemble and the baselines ({REFINED} left '
-            'out: it was not adopted where the held-in records said no); '
-            'ties share the cell.', '',
+            'Best of the plain CNN ensemble and the baselines (the '
+            'variants left out); ties share the cell.', '',
             '| set | lowest std | highest within 0.028 s | lowest p75 | '
             'lowest p90 |', '|---|---|---|---|---|']
   for s, stats in [('pooled', pooled), *results['sets'].items()]:
@@ -292,13 +351,16 @@ def _markdown(results: dict, pol_lines: list[str]) -> list[str]:
   lines.append('')
   for s, stats in results['sets'].items():
     held = results['held_in'][s]
-    tag = f' (adopted: {"yes" if held["helps"] else "no"})'
-    lines += [f'## Held out: {s}', '', *_table(stats, tag), '',
+    lines += [f'## Held out: {s}', '', *_table(stats, held['adopted']), '',
               f'Held-in validation ({held["n"]} real records of the other '
-              f'sets): CNN std {held[CNN]["std_s"]:.3f} s, within '
-              f'{held[CNN]["frac_within"]:.2f}; refined '
-              f'{held[REFINED]["std_s"]:.3f} s, '
-              f'{held[REFINED]["frac_within"]:.2f}.', '']
+              'sets; gate at a members\' std of '
+              f'{held["gate_samples"] / records.SAMPLING_RATE:.3f} s; '
+              f'correlation of the spread with |error| '
+              f'{held["spread_error_corr"]:.2f}): ' +
+              '; '.join(f'{k} std {held[k]["std_s"]:.3f} s, within '
+                        f'{held[k]["frac_within"]:.2f}, p90 '
+                        f'{held[k]["abs_p90_s"]:.3f} s'
+                        for k in (CNN, *VARIANTS)) + '.', '']
   pseudo = results['polarity']['pseudo_rule']
   lines += [
       '## Polarity: kumamoto_hinet held out (U 45, D 15, K 40)', '',
@@ -324,21 +386,13 @@ def _markdown(results: dict, pol_lines: list[str]) -> list[str]:
 
 
 def _winners(stats: dict, measure: str, highest: bool) -> str:
-  rows = {k: v[measure] for k, v in stats.items() if k != REFINED}
+  rows = {k: v[measure] for k, v in stats.items()
+          if k not in (*VARIANTS, CHOSEN)}
   best = (max if highest else min)(rows.values())
   digits = 2 if highest else 3
   names = [k for k, v in rows.items() if round(v, digits) == round(best,
                                                                   digits)]
   return f'{", ".join(names)} ({best:.{digits}f})'
-
-
-def _git_commit() -> str:
-  try:
-    return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
-                          capture_output=True, text=True,
-                          check=True).stdout.strip()
-  except (OSError, subprocess.CalledProcessError):
-    return 'unknown'
 
 
 if __name__ == '__main__':

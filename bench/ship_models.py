@@ -20,7 +20,6 @@ when no workdir is given.
 import datetime
 import json
 import os
-import subprocess
 import sys
 
 from absl import app
@@ -30,6 +29,7 @@ import numpy as np
 from configs import picker
 from configs import polarity
 from seisjax import registry
+from seisjax.engine import provenance
 from seisjax.engine import train
 from seisjax.picking import data as pick_data
 from seisjax.picking import inference
@@ -41,14 +41,6 @@ flags.DEFINE_string('loso', 'bench/results/picks.json',
                     'Leave-one-set-out results to quote (if present).')
 FLAGS = flags.FLAGS
 COMMAND = 'python bench/ship_models.py'
-
-
-def _git(*args) -> str:
-  try:
-    return subprocess.run(['git', *args], capture_output=True, text=True,
-                          check=True).stdout.strip()
-  except (OSError, subprocess.CalledProcessError):
-    return 'unknown'
 
 
 def _held_in(workdir: str) -> tuple[dict, dict]:
@@ -112,8 +104,9 @@ def main(argv):
     meta = inference.export_shipped(
         workdir, command=COMMAND,
         config_arg=f'configs/{task}.py:{arg}',
-        git_commit=_git('rev-parse', 'HEAD'),
-        git_dirty=bool(_git('status', '--porcelain', '--untracked-files=no')),
+        git_commit=provenance.git('rev-parse', 'HEAD'),
+        git_dirty=bool(provenance.git('status', '--porcelain',
+                                      '--untracked-files=no')),
         created=str(datetime.date.today()),
         data={'dataset': run.get('dataset'),
               'sets': list(config.data.sets),
