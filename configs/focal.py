@@ -72,9 +72,12 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   inv.npolmin = config_dict.placeholder(int)
   # HASH v1.2 takes its misfit weights from a wrong mechanism (strike, dip
   # and rake in radians passed as degrees): True reproduces its mfrac,
-  # stdr and so its letters (seisjax/focal/solutions.py `misfit`).
+  # stdr and so its letters (seisjax/focal/rating.py `misfit`).
   inv.hash_compat = config_dict.placeholder(bool)
   inv.rate_misfit = config_dict.placeholder(bool)  # Grade by mfrac, stdr.
+  # Trimming the average to within cangle: 'hash' (drop the farthest one
+  # at a time) or 'skhash' (SKHASH's default threshold passes).
+  inv.trim = config_dict.placeholder(str)
   inv.chunk = 8  # Trials scored at once per event.
   inv.batch = 8  # Events per jitted call.
 
@@ -100,8 +103,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   elif variant == 'maacama':
     config.source = 'skhash_polinfo'
     config.data_dir = str(seismo.SHARED_DATA / 'focal' / 'skhash_maacama')
-    # control_file.txt's values where they are not HASH's defaults.
+    # control_file.txt's values where they are not HASH's defaults, and
+    # SKHASH's default way of trimming the average (its `iterative_avg`).
     inv.prob_max = 0.2
+    inv.trim = 'skhash'
   elif variant == 'kumamoto':
     config.source = 'kumamoto'
     config.data_dir = str(seismo.SHARED_DATA / 'picks' / 'kumamoto_hinet')

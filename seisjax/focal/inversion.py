@@ -6,8 +6,8 @@ polarities: a polarity misfits where the predicted first motion, up where
 (slip . x)(normal . x) > 0, differs from the observed one. The
 mechanisms whose misfit is within HASH's bounds of the trial's best are
 acceptable; the union over trials is the acceptable set, which
-solutions.py reduces to the preferred mechanism, its uncertainty and
-quality.
+solutions.py reduces to the preferred mechanism and its uncertainty, and
+rating.py rates.
 
 Bounds (FOCALMC; weights w, 1 for HASH's picks, the sum of them W):
   ntotal = max(nint(W badfrac), 2), nextra = max(nint(W badfrac / 2), 2);
@@ -53,6 +53,7 @@ import numpy as np
 
 from seisjax.focal import grid as grid_lib
 from seisjax.focal import mechanism
+from seisjax.focal import rating
 from seisjax.focal import solutions
 from seisjax.focal import types
 
@@ -76,8 +77,11 @@ class Options:
       mechanisms x 12 bytes, 3 MB at dang 5 for 8).
     batch: events per jitted call.
     hash_compat: take the misfit weights as HASH v1.2 does (see
-      `solutions.misfit`), to reproduce its mfrac, stdr and letters.
+      `rating.misfit`), to reproduce its mfrac, stdr and letters.
     rate_misfit: grade by mfrac and stdr too (False: HASH's driver 3).
+    trim: how the average is trimmed to within `cangle`: 'hash' (drop the
+      farthest one at a time, MECH_PROB) or 'skhash' (SKHASH's default
+      two threshold passes); `solutions.mech_prob`.
   """
   dang: float = 5.0
   maxout: int = 500
@@ -92,6 +96,7 @@ class Options:
   batch: int = 8
   hash_compat: bool = False
   rate_misfit: bool = True
+  trim: str = 'hash'
 
 
 @dataclasses.dataclass
@@ -351,7 +356,7 @@ def _screen(event: types.Observations, options: Options):
     return _without_mechanism(
         event, npol, f'{npol} polarities, fewer than npolmin = '
         f'{options.npolmin}', 'F')
-  gap = solutions.gaps(event.takeoff[0, used], event.azimuth[0, used])
+  gap = rating.gaps(event.takeoff[0, used], event.azimuth[0, used])
   too_wide = []
   if gap[0] > options.max_agap:
     too_wide.append(f'azimuthal gap {gap[0]:.1f} > max_agap = '
@@ -370,15 +375,16 @@ def _solutions(event, indices, options) -> list[types.Solution]:
   grid = grid_lib.mechanism_grid(float(options.dang))
   normals, slips = grid.vectors
   clusters = solutions.mech_prob(normals[indices], slips[indices],
-                                 options.cangle, options.prob_max)
+                                 options.cangle, options.prob_max,
+                                 options.trim)
   used = _used(event)
   takeoff, azimuth = event.takeoff[0, used], event.azimuth[0, used]
-  magap, mpgap = solutions.gaps(takeoff, azimuth)
+  magap, mpgap = rating.gaps(takeoff, azimuth)
   sp_ratio = event.sp_ratio[used]
   out = []
   for cluster in clusters:
     sdr = cluster.sdr
-    mfrac, stdr, sp_misfit = solutions.misfit(
+    mfrac, stdr, sp_misfit = rating.misfit(
         sdr, takeoff, azimuth, event.polarity[used], event.weight[used],
         event.impulsive[used], sp_ratio, options.hash_compat)
     uncertainty = (cluster.rms_fault + cluster.rms_aux) / 2
@@ -387,7 +393,7 @@ def _solutions(event, indices, options) -> list[types.Solution]:
         fault_plane_uncertainty=cluster.rms_fault,
         aux_plane_uncertainty=cluster.rms_aux,
         npol=int(np.sum(event.weight > 0)), mfrac=mfrac,
-        quality=solutions.quality(cluster.prob, uncertainty, mfrac, stdr,
+        quality=rating.quality(cluster.prob, uncertainty, mfrac, stdr,
                                   options.rate_misfit),
         prob=cluster.prob, stdr=stdr, n_sp=int(np.isfinite(sp_ratio).sum()),
         sp_misfit=sp_misfit, magap=magap, mpgap=mpgap))

@@ -34,12 +34,13 @@ from seisjax.focal import compare
 from seisjax.focal import figures
 from seisjax.focal import inversion
 from seisjax.focal import outputs
+from seisjax.focal import solutions
 from seisjax.focal import sources
 
 log = logging.getLogger(__name__)
 _CONFIGURABLE = ('dang', 'maxout', 'badfrac', 'qbadfac', 'cangle',
                  'prob_max', 'npolmin', 'max_agap', 'max_pgap', 'hash_compat',
-                 'rate_misfit')
+                 'rate_misfit', 'trim')
 
 
 def options_of(config, parameters: dict) -> inversion.Options:
@@ -64,6 +65,7 @@ def options_of(config, parameters: dict) -> inversion.Options:
             'npolmin': values['npolmin'] >= 0,
             'max_agap': 0 < values['max_agap'] <= 360,
             'max_pgap': 0 < values['max_pgap'] <= 90,
+            'trim': values['trim'] in solutions.TRIM_RULES,
             'chunk': values['chunk'] >= 1, 'batch': values['batch'] >= 1}
   for name, ok in checks.items():
     if not ok:

@@ -1,11 +1,9 @@
-"""From the set of acceptable mechanisms to solutions with a quality letter.
+"""From the set of acceptable mechanisms to average solutions.
 
 HASH (Hardebeck & Shearer 2002) reduces the acceptable mechanisms of an
-event to a preferred mechanism and its uncertainty (MECH_PROB, MECH_AVG and
-MECH_ROT of uncert_subs.f), rates how well it fits (GET_MISF in pol_subs.f,
-GET_MISF_AMP in fmamp_subs.f) and how well the stations cover the focal
-sphere (GET_GAP), and grades it A-D (its drivers). This module does the
-same, with these choices:
+event to a preferred mechanism and its uncertainty, and to any further
+solutions (MECH_PROB, MECH_AVG and MECH_ROT of uncert_subs.f); `rating.py`
+then rates them. This module does the same, with these choices:
 
   - The averaging runs on the whole acceptable set; HASH first draws up to
     `maxout` (500) of them at random. Same input, same output.
@@ -22,6 +20,11 @@ same, with these choices:
     the correction in the ratio of the planes' RMS scatter (as chords,
     which the running sums give; HASH takes angles and iterates to within
     0.01 degrees).
+
+SKHASH (Skoumal et al. 2024) trims by default in two threshold passes
+instead (`_threshold_trim`, `mech_prob(rule='skhash')`); on a broad
+acceptable set the two rules keep different parts of it, and SKHASH's
+outputs are reproduced only with its own.
 
 The trimming (drop the mechanism farthest from the average, average again,
 until all lie within `cangle`) runs in one jitted while loop per solution,
@@ -44,10 +47,6 @@ import numpy as np
 from seisjax.focal import mechanism
 
 MAX_SOLUTIONS = 5  # HASH reports at most five (str_avg(5)).
-# (letter, prob >, mean plane uncertainty <=, mfrac <=, stdr >=): HASH's
-# drivers 1, 2, 4 and 5; driver 3 grades by the first two alone.
-QUALITY = (('A', 0.8, 25.0, 0.15, 0.5), ('B', 0.6, 35.0, 0.20, 0.4),
-           ('C', 0.5, 45.0, 0.30, 0.3))
 _MIN_PAD = 256
 
 
@@ -271,8 +270,66 @@ def _trim(normals, slips, nulls, members, min_trace):
   return state.kept, state.mean_n, state.mean_s
 
 
-@jax.jit
-def _cluster(normals, slips, members, valid, min_trace):
+_MAX_PASSES = 16  # Of `_consistent_mean`; the pairing settles in 2 or 3.
+
+
+def _consistent_mean(normals, slips, nulls, members, ref_n, ref_s):
+  """The members' mean with each paired to that mean itself.
+
+  Pairs the members to the reference, averages, pairs them to the average,
+  and so on until the pairing stops changing (the mean then repeats
+  exactly) or `_MAX_PASSES`: the mean does not depend on the reference it
+  started from, as a mean paired to one member does.
+  """
+  def step(state):
+    passes, ref_n, ref_s, _ = state
+    _, matched_n, matched_s = _match(normals, slips, nulls, ref_n, ref_s)
+    mean_n, mean_s = _mean(
+        jnp.sum(jnp.where(members, matched_n, 0.0), axis=1),
+        jnp.sum(jnp.where(members, matched_s, 0.0), axis=1),
+        jnp.sum(members))
+    moved = jnp.any(mean_n != ref_n) | jnp.any(mean_s != ref_s)
+    return passes + 1, mean_n, mean_s, moved
+
+  _, mean_n, mean_s, _ = jax.lax.while_loop(
+      lambda state: state[3] & (state[0] < _MAX_PASSES), step,
+      (0, ref_n, ref_s, jnp.bool_(True)))
+  return mean_n, mean_s
+
+
+def _within(normals, slips, nulls, members, mean_n, mean_s, min_trace):
+  """Members within the cut-off angle of a mean (the nearest if none)."""
+  trace, _, _ = _match(normals, slips, nulls, mean_n, mean_s)
+  near = members & (trace >= min_trace)
+  nearest = jnp.argmax(jnp.where(members, trace, -jnp.inf))
+  return near | (~jnp.any(near) & (jnp.arange(members.size) == nearest))
+
+
+def _threshold_trim(normals, slips, nulls, members, min_trace):
+  """SKHASH 1.1.5's default rule (`iterative_avg` False) instead of the
+  drop-one-at-a-time loop: average the members, keep those within the
+  cut-off of the average, average them, keep the members within the
+  cut-off of that average, and average those. Means are self-consistent
+  (`_consistent_mean`); SKHASH pairs to the first member of a random
+  subset of 500.
+
+  Returns:
+    (kept (p,) bool, mean normal (3,), mean slip (3,)).
+  """
+  first = jnp.argmax(members)
+  mean = _consistent_mean(normals, slips, nulls, members, normals[:, first],
+                          slips[:, first])
+  near = _within(normals, slips, nulls, members, *mean, min_trace)
+  mean = _consistent_mean(normals, slips, nulls, near, *mean)
+  kept = _within(normals, slips, nulls, members, *mean, min_trace)
+  return (kept, *_consistent_mean(normals, slips, nulls, kept, *mean))
+
+
+TRIM_RULES = {'hash': _trim, 'skhash': _threshold_trim}
+
+
+@functools.partial(jax.jit, static_argnames='rule')
+def _cluster(normals, slips, members, valid, min_trace, rule='hash'):
   """One MECH_PROB cluster of a padded set, vectors (3, p).
 
   Returns:
@@ -281,7 +338,8 @@ def _cluster(normals, slips, members, valid, min_trace):
     mean).
   """
   nulls = _cross(normals, slips)
-  kept, mean_n, mean_s = _trim(normals, slips, nulls, members, min_trace)
+  kept, mean_n, mean_s = TRIM_RULES[rule](normals, slips, nulls, members,
+                                          min_trace)
   _, n_to_mean, s_to_mean = _match(normals, slips, nulls, mean_n, mean_s)
   total = jnp.sum(valid)
   rms = lambda a: jnp.sqrt(jnp.sum(jnp.where(valid, a * a, 0.0)) / total)
@@ -295,7 +353,7 @@ def padded_size(n: int) -> int:
 
 
 def mech_prob(normals, slips, cangle: float = 45.0,
-              prob_max: float = 0.1) -> list[Cluster]:
+              prob_max: float = 0.1, rule: str = 'hash') -> list[Cluster]:
   """The average mechanism(s) of an acceptable set and their probability.
 
   HASH's MECH_PROB: average the set, drop the mechanism farthest from the
@@ -309,10 +367,15 @@ def mech_prob(normals, slips, cangle: float = 45.0,
       order (the first one seeds the pairing of the first average).
     cangle: cut-off angle in degrees.
     prob_max: least probability of a further solution.
+    rule: how a cluster is trimmed to within `cangle`: 'hash' (above) or
+      'skhash' (SKHASH's default, `_threshold_trim`).
 
   Returns:
     The clusters, the preferred (the first, from the whole set) first.
   """
+  if rule not in TRIM_RULES:
+    raise ValueError(f'Unknown trimming rule {rule!r}; known: '
+                     f'{sorted(TRIM_RULES)}.')
   normals = np.asarray(normals, np.float32)
   slips = np.asarray(slips, np.float32)
   m = len(normals)
@@ -328,7 +391,7 @@ def mech_prob(normals, slips, cangle: float = 45.0,
   clusters = []
   while len(clusters) < MAX_SOLUTIONS and remaining.any():
     kept, mean_n, mean_s, rms_n, rms_s = jax.device_get(_cluster(
-        normals, slips, remaining, valid, min_trace))
+        normals, slips, remaining, valid, min_trace, rule=rule))
     count = int(kept.sum())
     # float32, as HASH's prob and prob_max.
     if clusters and np.float32(count) / np.float32(m) < np.float32(prob_max):
@@ -338,111 +401,3 @@ def mech_prob(normals, slips, cangle: float = 45.0,
                             rms_fault=float(rms_n), rms_aux=float(rms_s)))
     remaining = remaining & ~kept
   return clusters
-
-
-def misfit(sdr, takeoff, azimuth, polarity, weight, impulsive,
-           sp_ratio=None, hash_compat: bool = False
-           ) -> tuple[float, float, float]:
-  """Misfit fraction, station distribution ratio and S/P misfit of a solution.
-
-  HASH's GET_MISF and GET_MISF_AMP, together and with weights: each
-  polarity weighs wt * wo, wt = sqrt(|P radiation|) of its ray (FPFIT's
-  weight: polarities near a nodal plane count less) and wo its pick weight,
-  halved for an emergent onset (HASH: 1 impulsive, 0.5 emergent). An S/P
-  ratio adds wt to the distribution ratio, as in GET_MISF_AMP.
-
-    mfrac = sum(wt wo, misfit polarities) / sum(wt wo)
-    stdr = (sum(wt wo) + sum(wt, S/P)) / (sum(wo) + number of S/P)
-
-  A polarity misfits where x.M.x < 0 disagrees with it (x.M.x = 0 counts
-  as up, as in GET_MISF).
-
-  Args:
-    sdr: (strike, dip, rake) of the solution, degrees.
-    takeoff: (n,) degrees from the DOWNWARD vertical (0 = down).
-    azimuth: (n,) degrees from north.
-    polarity: (n,) +1 / -1.
-    weight: (n,) pick weights; 0 marks a row without a polarity.
-    impulsive: (n,) bool.
-    sp_ratio: (n,) log10 S/P ratios, NaN where none.
-    hash_compat: take the weights wt (and the predicted S/P ratios) from
-      the mechanism HASH v1.2 actually uses there: it passes strike, dip
-      and rake in radians to FPCOOR, which reads degrees, so its weights
-      belong to a nearly horizontal fault, whatever the solution. Needed
-      to reproduce HASH's mfrac, stdr and so its letters.
-
-  Returns:
-    (mfrac, stdr, sp_misfit): sp_misfit is the mean |log10 observed -
-    log10 predicted| (HASH's mavg), NaN without S/P ratios.
-  """
-  ray = mechanism.ray_vectors(takeoff, azimuth)  # (n, 3)
-  normal, slip = mechanism.sdr_to_vectors(*sdr)
-  if hash_compat:
-    weight_normal, weight_slip = mechanism.sdr_to_vectors(*np.radians(sdr))
-  else:
-    weight_normal, weight_slip = normal, slip
-  wt = np.sqrt(mechanism.p_amplitude(weight_normal, weight_slip, ray))
-  radiated = (ray @ normal) * (ray @ slip)
-  predicted = np.where(radiated < 0, -1, 1)
-  is_pol = np.asarray(weight) > 0
-  wo = np.where(is_pol, weight * np.where(impulsive, 1.0, 0.5), 0.0)
-  missed = is_pol & (predicted != polarity)
-  qcount = np.sum(wt * wo)
-  mfrac = float(np.sum((wt * wo)[missed]) / qcount) if qcount > 0 else 0.0
-  has_sp = (np.zeros(len(wt), bool) if sp_ratio is None
-            else np.isfinite(sp_ratio))
-  counts = np.sum(wo) + np.sum(has_sp)
-  stdr = (float((qcount + np.sum(wt[has_sp])) / counts) if counts > 0
-          else 0.0)
-  sp_misfit = np.nan
-  if has_sp.any():
-    predicted_sp = mechanism.sp_log_ratio(weight_normal, weight_slip,
-                                          ray[has_sp], clip=False)
-    sp_misfit = float(np.mean(np.abs(sp_ratio[has_sp] - predicted_sp)))
-  return mfrac, stdr, sp_misfit
-
-
-def gaps(takeoff, azimuth) -> tuple[float, float]:
-  """Largest azimuthal and takeoff-angle gaps (HASH's GET_GAP), degrees.
-
-  Rays are first folded onto the upper focal hemisphere (a down-going ray
-  becomes the up-going one opposite: its azimuth turns by 180 degrees),
-  as lower-hemisphere plots would fold them onto the lower one.
-
-  Args:
-    takeoff: (n,) degrees from the DOWNWARD vertical (0 = down), n >= 1.
-    azimuth: (n,) degrees from north.
-
-  Returns:
-    (magap, mpgap): the largest gap between neighbouring azimuths (around
-    the circle), and between neighbouring angles from the vertical,
-    counting the gaps to the vertical (0) and to the horizontal (90).
-  """
-  takeoff = np.asarray(takeoff, np.float64)
-  azimuth = np.asarray(azimuth, np.float64) % 360.0
-  down = takeoff < 90.0  # HASH's takeoff > 90.
-  from_vertical = np.sort(np.where(down, takeoff, 180.0 - takeoff))
-  folded = np.sort(np.where(down, (azimuth - 180.0) % 360.0, azimuth))
-  magap = max(np.max(np.diff(folded), initial=0.0),
-              folded[0] - folded[-1] + 360.0)
-  mpgap = max(np.max(np.diff(from_vertical), initial=0.0),
-              90.0 - from_vertical[-1], from_vertical[0])
-  return float(magap), float(mpgap)
-
-
-def quality(prob: float, plane_uncertainty: float, mfrac: float,
-            stdr: float, rate_misfit: bool = True) -> str:
-  """HASH's letter: 'A'-'C' by the thresholds of QUALITY, else 'D'.
-
-  Args:
-    prob: the solution's probability.
-    plane_uncertainty: mean of the fault and auxiliary plane uncertainties.
-    mfrac, stdr: misfit fraction and station distribution ratio.
-    rate_misfit: grade by mfrac and stdr too (HASH's drivers 1, 2, 4, 5);
-      False grades by prob and uncertainty alone (driver 3, amplitudes).
-  """
-  for letter, min_prob, max_unc, max_mfrac, min_stdr in QUALITY:
-    if (prob > min_prob and plane_uncertainty <= max_unc
-        and (not rate_misfit or (mfrac <= max_mfrac and stdr >= min_stdr))):
-      return letter
-  return 'D'

@@ -183,6 +183,10 @@ def test_bad_fields_and_missing_inputs(quakeml_case, tmp_path):
     config = _config(quakeml_case)
     config.inversion.dang = 0.0
     run_lib.run(config, str(tmp_path / 'a'))
+  with pytest.raises(ValueError, match=r'inversion\.trim=median is out'):
+    config = _config(quakeml_case)
+    config.inversion.trim = 'median'
+    run_lib.run(config, str(tmp_path / 'a'))
   with pytest.raises(ValueError, match=r'needs --config\.quakeml\.picks'):
     run_lib.run(_config(quakeml_case, quakeml={'picks': ''}),
                 str(tmp_path / 'b'))

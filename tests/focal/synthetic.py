@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from seisjax.focal import solutions
+from seisjax.focal import rating
 from seisjax.focal import types
 from seisjax.seismo import source
 
@@ -32,7 +32,7 @@ def event(rng, sdr, n_stations=40, n_trials=10, flip=0.0, emergent=0.25,
   while True:
     azimuth = rng.uniform(0, 360, n_stations)
     takeoff = np.degrees(np.arccos(rng.uniform(-0.95, 0.95, n_stations)))
-    magap, mpgap = solutions.gaps(takeoff, azimuth)
+    magap, mpgap = rating.gaps(takeoff, azimuth)
     if magap <= max_agap and mpgap <= max_pgap:
       break
   radiation = source.radiation_p(*sdr, azimuth, takeoff)
