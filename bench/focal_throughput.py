@@ -28,7 +28,6 @@ import logging
 import os
 import pathlib
 import platform
-import subprocess
 import tempfile
 import time
 
@@ -37,6 +36,7 @@ from absl import flags
 import jax
 import numpy as np
 
+from bench import skhash_env
 from configs import focal as focal_config
 from seisjax import seismo
 from seisjax.focal import inversion
@@ -117,12 +117,7 @@ def _skhash(events, options, folder, name):
   np.savez(paths[0], **arrays)
   with open(paths[1], 'w') as f:
     json.dump(_skhash_params(options), f)
-  package = subprocess.run(
-      [FLAGS.skhash_python, '-c', 'import os, SKHASH; '
-       'print(os.path.dirname(SKHASH.__file__))'],
-      capture_output=True, text=True, check=True).stdout.strip()
-  subprocess.run([FLAGS.skhash_python, str(RUNNER), *paths], check=True,
-                 env={**os.environ, 'PYTHONPATH': package})
+  skhash_env.run(FLAGS.skhash_python, RUNNER, *paths)
   with open(paths[2]) as f:
     out = json.load(f)
   return float(np.sum(out['seconds'])), out

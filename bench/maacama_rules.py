@@ -20,13 +20,13 @@ import dataclasses
 import json
 import os
 import pathlib
-import subprocess
 import tempfile
 
 from absl import app
 from absl import flags
 import numpy as np
 
+from bench import skhash_env
 from configs import focal as focal_config
 from seisjax import seismo
 from seisjax.focal import grid
@@ -56,12 +56,7 @@ def _skhash(ids, sets, sdr, options) -> dict:
       json.dump({'cangle': options.cangle, 'prob_max': options.prob_max,
                  'maxout': options.maxout, 'draws': FLAGS.draws,
                  'seed': FLAGS.seed}, f)
-    package = subprocess.run(
-        [FLAGS.skhash_python, '-c', 'import os, SKHASH; '
-         'print(os.path.dirname(SKHASH.__file__))'],
-        capture_output=True, text=True, check=True).stdout.strip()
-    subprocess.run([FLAGS.skhash_python, str(AVERAGER), *paths], check=True,
-                   env={**os.environ, 'PYTHONPATH': package})
+    skhash_env.run(FLAGS.skhash_python, AVERAGER, *paths)
     with open(paths[2]) as f:
       return json.load(f)
 
