@@ -153,9 +153,9 @@ def _adopted(stats: dict) -> dict:
   """Whether each variant helps over the plain CNN on held-in records.
 
   Refinement, median and re-centring: a lower std with no lower share
-  within 0.028 s.
-  The gate drops picks, so it cannot raise the share within: it must
-  lower both the std and the p90 of |error| of the picks it keeps.
+  within 0.028 s. The gate drops picks, so it cannot raise the share
+  within: it must lower both the std and the p90 of |error| of the picks
+  it keeps.
   """
   cnn = stats[CNN]
   lower = {k: v['std_s'] < cnn['std_s'] for k, v in stats.items()}
