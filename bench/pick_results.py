@@ -133,17 +133,17 @@ def _recentred(ens, window_set, index: np.ndarray,
   return np.where(fits, ens(windows).mean(0) + shift - old, first)
 
 
-def _variants(ens, window_set, index: np.ndarray, members: np.ndarray,
-              tau: float) -> dict:
+def _variants(ens, window_set, index: np.ndarray, windows: np.ndarray,
+              members: np.ndarray, tau: float) -> dict:
   """Picks of the plain CNN and of each variant built on it (in samples).
 
-  index: the windows of `window_set` picked; members: (members, n) picks of
-  the ensemble's members on them; tau: the largest members' std (samples)
-  that the spread gate keeps.
+  index: the windows of `window_set` picked, `windows` (n, time);
+  members: (members, n) picks of the ensemble's members on them; tau: the
+  largest members' std (samples) that the spread gate keeps.
   """
   plain = members.mean(0)
   return {CNN: plain,
-          REFINED: baselines.aic_refine(window_set.windows()[index], plain),
+          REFINED: baselines.aic_refine(windows, plain),
           MEDIAN: np.median(members, 0),
           GATED: np.where(members.std(0) <= tau, plain, np.nan),
           RECENTRED: _recentred(ens, window_set, index, plain)}
@@ -186,10 +186,11 @@ def _held_in(workdir: str) -> dict:
                    for t, e in zip(val.records.trace, val.records.event)])
   index = np.flatnonzero(val.per_window(real))
   true = val.picks[index].astype(np.float64)
-  members = ens(val.windows()[index])
+  windows = val.windows()[index]
+  members = ens(windows)
   tau = float(np.percentile(members.std(0), GATE_PERCENTILE))
   stats = {name: scoring.residual_stats(p, true) for name, p in
-           _variants(ens, val, index, members, tau).items()}
+           _variants(ens, val, index, windows, members, tau).items()}
   return {'n': int(index.size), 'gate_samples': tau,
           'adopted': _adopted(stats),
           'spread_error_corr': float(np.corrcoef(
@@ -210,7 +211,7 @@ def _fold(workdir: str, source: str, tau: float) -> tuple[dict, np.ndarray]:
   window_set, _ = evaluate.windows_of(ens.config, source, FLAGS.seed)
   windows = window_set.windows()
   index = np.arange(len(window_set))
-  preds = _variants(ens, window_set, index, ens(windows), tau)
+  preds = _variants(ens, window_set, index, windows, ens(windows), tau)
   for name in baselines.BASELINES:
     preds[name] = baselines.run(name, windows)['pick']
   return preds, window_set.picks.astype(np.float64)
